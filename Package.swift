@@ -1,0 +1,47 @@
+// swift-tools-version: 6.1
+// Tandem: LLM generation split between a small on-device model and a large cloud model.
+// Targets follow the data flow in DESIGN.md; a module never imports one further down the flow.
+import PackageDescription
+
+let package = Package(
+    name: "Tandem",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "tandem", targets: ["tandem"]),
+        .library(name: "TandemGGUF", targets: ["TandemGGUF"]),
+        .library(name: "TandemTokenizer", targets: ["TandemTokenizer"]),
+        .library(name: "TandemKernels", targets: ["TandemKernels"]),
+        .library(name: "TandemModelStore", targets: ["TandemModelStore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+    ],
+    targets: [
+        // File format: memory-mapped GGUF reader, validation, writer.
+        .target(name: "TandemGGUF"),
+        // Text <-> token ids: byte-level BPE, pre-tokenizers, chat template.
+        .target(name: "TandemTokenizer", dependencies: ["TandemGGUF"]),
+        // Quantised block layouts, dot products, norms, thread pool.
+        .target(name: "TandemKernels"),
+        // Named models, their sources and checksums, verified fetch into the cache.
+        .target(name: "TandemModelStore", dependencies: [
+            "TandemGGUF",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
+        // Command implementations; the executable only calls into this.
+        .target(name: "TandemCLI", dependencies: [
+            "TandemGGUF", "TandemTokenizer", "TandemModelStore",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "tandem", dependencies: ["TandemCLI"]),
+
+        .testTarget(name: "TandemGGUFTests", dependencies: ["TandemGGUF"]),
+        .testTarget(name: "TandemTokenizerTests", dependencies: ["TandemTokenizer", "TandemGGUF", "TandemModelStore"]),
+        .testTarget(name: "TandemKernelsTests", dependencies: ["TandemKernels"]),
+        .testTarget(name: "TandemModelStoreTests", dependencies: ["TandemModelStore", "TandemGGUF"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
