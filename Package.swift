@@ -24,7 +24,8 @@ let package = Package(
         // Text <-> token ids: byte-level BPE, pre-tokenizers, chat template.
         .target(name: "TandemTokenizer", dependencies: ["TandemGGUF"]),
         // Quantised block layouts, dot products, norms, thread pool.
-        .target(name: "TandemKernels"),
+        .target(name: "CTandemKernels"),
+        .target(name: "TandemKernels", dependencies: ["TandemGGUF", "CTandemKernels"]),
         // Named models, their sources and checksums, verified fetch into the cache.
         .target(name: "TandemModelStore", dependencies: [
             "TandemGGUF",
