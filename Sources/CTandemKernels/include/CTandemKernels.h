@@ -3,8 +3,68 @@
 // run time, so the package builds without special compiler flags on any CPU.
 #pragma once
 #include <stdint.h>
+#include "TandemBlocks.h"
 
 /// 1 when the CPU supports AVX-512 F/BW/VNNI, else 0.
 int tandem_cpu_has_avx512vnni(void);
 /// 1 when the CPU supports AVX2 and FMA, else 0.
 int tandem_cpu_has_avx2(void);
+
+// MARK: - Atomics and spinning for the thread pool
+//
+// Plain 64-bit words accessed only through these functions (GCC/Clang __atomic builtins),
+// so the Swift thread pool needs neither Synchronization (macOS 15+) nor swift-atomics.
+
+static inline int64_t tandem_atomic_load(const int64_t *word) {
+    return __atomic_load_n(word, __ATOMIC_SEQ_CST);
+}
+static inline void tandem_atomic_store(int64_t *word, int64_t value) {
+    __atomic_store_n(word, value, __ATOMIC_SEQ_CST);
+}
+static inline int64_t tandem_atomic_fetch_add(int64_t *word, int64_t delta) {
+    return __atomic_fetch_add(word, delta, __ATOMIC_SEQ_CST);
+}
+/// A hint to the CPU that the caller is spinning (x86 `pause`, ARM `yield`).
+static inline void tandem_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+// MARK: - Activation quantisation (see tandem_activations in TandemBlocks.h)
+//
+// One row of `columns` floats (a multiple of the block size) into the given arrays.
+// Numerically identical to the Swift reference quantisers.
+
+void tandem_avx512_quantize_q8_32(const float *x, int64_t columns, int8_t *values,
+                                  float *scales, int32_t *sums32, float *scaledSums);
+void tandem_avx512_quantize_q8_256(const float *x, int64_t columns, int8_t *values,
+                                   float *scales, int32_t *sums32, int16_t *groupSums);
+
+// MARK: - Matrix products
+//
+// For r in [0, rowCount), t in [0, acts->tokens):
+//     out[t * outStride + r] = dot(weight row r, activation row t)
+// `weights` points at the first row; rows are `rowBytes` apart. `acts` must use the
+// 256-element format for K-quants and the 32-element format otherwise.
+
+#define TANDEM_DECLARE_MATMUL(isa, type) \
+    void tandem_##isa##_matmul_##type(const void *weights, int64_t rowBytes, int64_t rowCount, \
+                                      const tandem_activations *acts, int64_t tokens, \
+                                      float *out, int64_t outStride);
+
+TANDEM_DECLARE_MATMUL(avx512, q4_0)
+TANDEM_DECLARE_MATMUL(avx512, q4_1)
+TANDEM_DECLARE_MATMUL(avx512, q5_0)
+TANDEM_DECLARE_MATMUL(avx512, q5_1)
+TANDEM_DECLARE_MATMUL(avx512, q8_0)
+TANDEM_DECLARE_MATMUL(avx512, q4_K)
+TANDEM_DECLARE_MATMUL(avx512, q5_K)
+TANDEM_DECLARE_MATMUL(avx512, q6_K)
+
+/// F32 weights and F32 activations: out[t * outStride + r] = sum_c w[r][c] * x[t][c].
+void tandem_avx512_matmul_f32(const float *weights, int64_t rowStride, int64_t rowCount,
+                              const float *x, int64_t xStride, int64_t tokens, int64_t columns,
+                              float *out, int64_t outStride);

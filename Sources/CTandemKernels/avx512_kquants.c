@@ -1,0 +1,163 @@
+// AVX-512 products for the K-quant types (Q4_K, Q5_K, Q6_K) with 256-element activation
+// blocks (Q8_K). Sub-block scales are applied in 16-bit lanes: vpmaddubsw multiplies the
+// unsigned weights by the signed activations into pair sums, vpdpwssd multiplies those by
+// the sub-block scales and accumulates in 32 bits, so every block's integer sum is exact.
+#include "avx512_common.h"
+
+/// The eight 6-bit scales (bytes 0-7) and minimums (bytes 8-15) of a Q4_K/Q5_K block,
+/// unpacked from its 12 packed bytes (see tandem_block_q4_K).
+TANDEM_INLINE TANDEM_AVX512 __m128i tandem_kquant_scales_mins(const uint8_t *packed) {
+    uint32_t w[3];
+    memcpy(w, packed, 12);
+    const uint32_t low6 = 0x3f3f3f3f, low4 = 0x0f0f0f0f, low2 = 0x03030303;
+    // Sub-blocks 0-3: low 6 bits of bytes 0-3 (scales) and 4-7 (mins).
+    // Sub-blocks 4-7: low/high nibbles of bytes 8-11 plus the top 2 bits of bytes 0-3 / 4-7.
+    const uint32_t scales0 = w[0] & low6;
+    const uint32_t mins0 = w[1] & low6;
+    const uint32_t scales1 = (w[2] & low4) | (((w[0] >> 6) & low2) << 4);
+    const uint32_t mins1 = ((w[2] >> 4) & low4) | (((w[1] >> 6) & low2) << 4);
+    return _mm_set_epi32((int)mins1, (int)mins0, (int)scales1, (int)scales0);
+}
+
+/// 32 16-bit lanes: lanes 0-15 = v[i], lanes 16-31 = v[j].
+TANDEM_INLINE TANDEM_AVX512 __m512i tandem_spread2(__m512i v16, int i, int j) {
+    const __m512i index = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_set1_epi16((short)i)),
+                                             _mm256_set1_epi16((short)j), 1);
+    return _mm512_permutexvar_epi16(index, v16);
+}
+
+/// One Q4_K or Q5_K row against tokens t0 ..< t0 + nt.
+TANDEM_INLINE TANDEM_AVX512 void tandem_row_q45_K(const uint8_t *rowBytes, const tandem_activations *acts,
+                                                  int64_t t0, const int nt, float *out, int64_t outStride,
+                                                  const int fifthBit) {
+    const int64_t nb = acts->blocksPerRow;
+    const int64_t blockBytes = fifthBit ? sizeof(tandem_block_q5_K) : sizeof(tandem_block_q4_K);
+    __m512 acc[TANDEM_TOKEN_TILE];
+    for (int k = 0; k < nt; k++) acc[k] = _mm512_setzero_ps();
+    const __m512i lowMask = _mm512_set1_epi8(0x0F);
+    // Duplicates each minimum for the two 16-sums of its sub-block: lanes 8,8,9,9,...,15,15.
+    const __m256i minIndex = _mm256_setr_epi16(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15);
+    for (int64_t b = 0; b < nb; b++) {
+        const uint8_t *block = rowBytes + b * blockBytes;
+        const tandem_block_q4_K *x4 = (const tandem_block_q4_K *)block;
+        const tandem_block_q5_K *x5 = (const tandem_block_q5_K *)block;
+        const uint8_t *qs = fifthBit ? x5->qs : x4->qs;
+        const float d = tandem_h2f(x4->d), dmin = tandem_h2f(x4->dmin);
+        const __m512i sm16 = _mm512_zextsi256_si512(_mm256_cvtepu8_epi16(tandem_kquant_scales_mins(x4->scales)));
+        const __m256i mins16 = _mm256_permutexvar_epi16(minIndex, _mm512_castsi512_si256(sm16));
+        __m512i w[4], sc[4];
+        __m256i qh = fifthBit ? _mm256_loadu_si256((const __m256i *)x5->qh) : _mm256_setzero_si256();
+        for (int c = 0; c < 4; c++) {
+            __m256i q = _mm256_loadu_si256((const __m256i *)(qs + 32 * c));
+            __m512i both = _mm512_inserti64x4(_mm512_castsi256_si512(q), _mm256_srli_epi16(q, 4), 1);
+            w[c] = _mm512_and_si512(both, lowMask);
+            if (fifthBit) {
+                __mmask32 h0 = _mm256_test_epi8_mask(qh, _mm256_set1_epi8((char)(1 << (2 * c))));
+                __mmask32 h1 = _mm256_test_epi8_mask(qh, _mm256_set1_epi8((char)(2 << (2 * c))));
+                __mmask64 h = _mm512_kunpackd((__mmask64)h1, (__mmask64)h0);
+                w[c] = _mm512_mask_blend_epi8(h, w[c], _mm512_or_si512(w[c], _mm512_set1_epi8(0x10)));
+            }
+            sc[c] = tandem_spread2(sm16, 2 * c, 2 * c + 1);
+        }
+        for (int k = 0; k < nt; k++) {
+            const int64_t t = t0 + k;
+            const int8_t *a = acts->values + t * acts->valueStride + 256 * b;
+            __m512i sum = _mm512_setzero_si512();
+            for (int c = 0; c < 4; c++) {
+                __m512i pairs = _mm512_maddubs_epi16(w[c], _mm512_loadu_si512(a + 64 * c));
+                sum = _mm512_dpwssd_epi32(sum, pairs, sc[c]);
+            }
+            const __m256i bsums = _mm256_loadu_si256((const __m256i *)(acts->groupSums + t * (acts->columns / 16) + 16 * b));
+            const __m256i mins = _mm256_madd_epi16(bsums, mins16);
+            const float da = acts->scales[t * nb + b];
+            acc[k] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_set1_ps(d * da), acc[k]);
+            acc[k] = _mm512_fnmadd_ps(_mm512_cvtepi32_ps(_mm512_zextsi256_si512(mins)), _mm512_set1_ps(dmin * da), acc[k]);
+        }
+    }
+    for (int k = 0; k < nt; k++) out[k * outStride] = tandem_hsum(acc[k]);
+}
+
+TANDEM_INLINE TANDEM_AVX512 void tandem_row_q4_K(const uint8_t *row, const tandem_activations *acts,
+                                                 int64_t t0, const int nt, float *out, int64_t outStride) {
+    tandem_row_q45_K(row, acts, t0, nt, out, outStride, 0);
+}
+
+TANDEM_INLINE TANDEM_AVX512 void tandem_row_q5_K(const uint8_t *row, const tandem_activations *acts,
+                                                 int64_t t0, const int nt, float *out, int64_t outStride) {
+    tandem_row_q45_K(row, acts, t0, nt, out, outStride, 1);
+}
+
+/// One Q6_K row against tokens t0 ..< t0 + nt. Weights are the unsigned 6-bit values; the
+/// -32 offset is subtracted as 32 * Σ scale_g * bsum_g.
+TANDEM_INLINE TANDEM_AVX512 void tandem_row_q6_K(const uint8_t *rowBytes, const tandem_activations *acts,
+                                                 int64_t t0, const int nt, float *out, int64_t outStride) {
+    const int64_t nb = acts->blocksPerRow;
+    const tandem_block_q6_K *x = (const tandem_block_q6_K *)rowBytes;
+    __m512 acc[TANDEM_TOKEN_TILE];
+    for (int k = 0; k < nt; k++) acc[k] = _mm512_setzero_ps();
+    const __m512i lowMask = _mm512_set1_epi8(0x0F);
+    const __m512i highMask = _mm512_set1_epi8(0x30);
+    // Per 16-bit lane shift counts: first 256 bits / second 256 bits.
+    const __m512i shiftLeft = _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(2), 1);
+    const __m512i shiftRight = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(2), 1);
+    for (int64_t b = 0; b < nb; b++) {
+        const tandem_block_q6_K *blk = x + b;
+        const float d = tandem_h2f(blk->d);
+        const __m256i scales16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)blk->scales));
+        const __m512i scales512 = _mm512_zextsi256_si512(scales16);
+        __m512i w[4], sc[4];
+        for (int h = 0; h < 2; h++) {
+            const __m512i ql = _mm512_loadu_si512(blk->ql + 64 * h);
+            const __m256i qh = _mm256_loadu_si256((const __m256i *)(blk->qh + 32 * h));
+            const __m512i qh2 = _mm512_inserti64x4(_mm512_castsi256_si512(qh), qh, 1);
+            // Elements 0-63 of the half: low nibbles of ql[0..63], qh bits 0-1 / 2-3.
+            w[2 * h] = _mm512_or_si512(_mm512_and_si512(ql, lowMask),
+                                       _mm512_and_si512(_mm512_sllv_epi16(qh2, shiftLeft), highMask));
+            // Elements 64-127: high nibbles, qh bits 4-5 / 6-7.
+            w[2 * h + 1] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), lowMask),
+                                           _mm512_and_si512(_mm512_srlv_epi16(qh2, shiftRight), highMask));
+            // 16-element groups of these 64: scales 8h + 0..3 and 8h + 4..7, 8 lanes each.
+            sc[2 * h] = _mm512_permutexvar_epi16(
+                _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_setr_epi16(
+                    8 * h + 0, 8 * h + 0, 8 * h + 0, 8 * h + 0, 8 * h + 0, 8 * h + 0, 8 * h + 0, 8 * h + 0,
+                    8 * h + 1, 8 * h + 1, 8 * h + 1, 8 * h + 1, 8 * h + 1, 8 * h + 1, 8 * h + 1, 8 * h + 1)),
+                    _mm256_setr_epi16(
+                    8 * h + 2, 8 * h + 2, 8 * h + 2, 8 * h + 2, 8 * h + 2, 8 * h + 2, 8 * h + 2, 8 * h + 2,
+                    8 * h + 3, 8 * h + 3, 8 * h + 3, 8 * h + 3, 8 * h + 3, 8 * h + 3, 8 * h + 3, 8 * h + 3), 1),
+                scales512);
+            sc[2 * h + 1] = _mm512_permutexvar_epi16(
+                _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_setr_epi16(
+                    8 * h + 4, 8 * h + 4, 8 * h + 4, 8 * h + 4, 8 * h + 4, 8 * h + 4, 8 * h + 4, 8 * h + 4,
+                    8 * h + 5, 8 * h + 5, 8 * h + 5, 8 * h + 5, 8 * h + 5, 8 * h + 5, 8 * h + 5, 8 * h + 5)),
+                    _mm256_setr_epi16(
+                    8 * h + 6, 8 * h + 6, 8 * h + 6, 8 * h + 6, 8 * h + 6, 8 * h + 6, 8 * h + 6, 8 * h + 6,
+                    8 * h + 7, 8 * h + 7, 8 * h + 7, 8 * h + 7, 8 * h + 7, 8 * h + 7, 8 * h + 7, 8 * h + 7), 1),
+                scales512);
+        }
+        for (int k = 0; k < nt; k++) {
+            const int64_t t = t0 + k;
+            const int8_t *a = acts->values + t * acts->valueStride + 256 * b;
+            __m512i sum = _mm512_setzero_si512();
+            for (int c = 0; c < 4; c++) {
+                __m512i pairs = _mm512_maddubs_epi16(w[c], _mm512_loadu_si512(a + 64 * c));
+                sum = _mm512_dpwssd_epi32(sum, pairs, sc[c]);
+            }
+            const __m256i bsums = _mm256_loadu_si256((const __m256i *)(acts->groupSums + t * (acts->columns / 16) + 16 * b));
+            const __m256i offset = _mm256_slli_epi32(_mm256_madd_epi16(bsums, scales16), 5);
+            sum = _mm512_sub_epi32(sum, _mm512_zextsi256_si512(offset));
+            acc[k] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_set1_ps(d * acts->scales[t * nb + b]), acc[k]);
+        }
+    }
+    for (int k = 0; k < nt; k++) out[k * outStride] = tandem_hsum(acc[k]);
+}
+
+#define TANDEM_K_ENTRY(type) \
+TANDEM_AVX512 void tandem_avx512_matmul_##type(const void *weights, int64_t rowBytes, int64_t rowCount, \
+                                               const tandem_activations *acts, int64_t tokens, \
+                                               float *out, int64_t outStride) { \
+    TANDEM_ROW_LOOP(tandem_row_##type); \
+}
+
+TANDEM_K_ENTRY(q4_K)
+TANDEM_K_ENTRY(q5_K)
+TANDEM_K_ENTRY(q6_K)

@@ -1,0 +1,189 @@
+import CTandemKernels
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// Persistent worker threads for the matrix work of one engine.
+///
+/// `threadCount - 1` workers are started once; the calling thread is participant 0, so a
+/// pool of one thread runs everything inline. Between jobs a worker spins (with the CPU's
+/// pause hint) for `spinMicroseconds` before it sleeps on a condition variable, so the
+/// back-to-back matrix products of one token do not pay a sleep/wake each, while an idle
+/// pool costs nothing. Dispatching a job allocates nothing.
+///
+/// Thread-safety: one job at a time. `run` and `parallelFor` must not be called
+/// concurrently from several threads, nor from inside a job (checked with a precondition).
+public final class ThreadPool: @unchecked Sendable {
+    // @unchecked: all shared mutable state lives in `PoolState`, accessed only through the
+    // C atomics and the pthread mutex as documented there.
+    public let threadCount: Int
+    private let state: PoolState
+
+    /// Starts `threads - 1` workers (`threads` ≥ 1; default: the active processor count).
+    public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount, spinMicroseconds: Int = 1000) {
+        precondition(threads >= 1, "a thread pool needs at least one thread")
+        threadCount = threads
+        state = PoolState(participants: threads, spinNanoseconds: UInt64(spinMicroseconds) * 1000)
+        for index in 1..<threads {
+            let state = self.state
+            let thread = Thread { state.workerLoop(index: index) }
+            thread.name = "tandem.pool.\(index)"
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+    }
+
+    deinit { state.shutDown() }
+
+    /// Runs `body(participant)` once on each of the `threadCount` participants (0 is the
+    /// caller) and returns when all have finished. `body` runs concurrently on several
+    /// threads: it must only write data no other participant touches.
+    public func run(_ body: (_ participant: Int) -> Void) {
+        if threadCount == 1 { body(0); return }
+        withoutActuallyEscaping(body) { escaping in
+            state.dispatch(escaping)
+        }
+    }
+
+    /// Splits `0..<count` into chunks of `grain` (the last may be shorter) handed out on
+    /// demand to the participants, and returns when every chunk is done. Dynamic hand-out
+    /// keeps all threads busy when one is slowed by other work on its core.
+    public func parallelFor(count: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {
+        precondition(grain >= 1, "grain must be positive")
+        if count <= 0 { return }
+        if threadCount == 1 || count <= grain { body(0..<count); return }
+        let next = state.nextIndex
+        tandem_atomic_store(next, 0)
+        run { _ in
+            while true {
+                let start = Int(tandem_atomic_fetch_add(next, Int64(grain)))
+                if start >= count { break }
+                body(start..<min(start + grain, count))
+            }
+        }
+    }
+}
+
+/// The shared state of a pool and its workers.
+///
+/// Protocol: the dispatcher stores the job pointer, zeroes `finished`, then increments
+/// `generation` (sequentially consistent); a worker that sees a new generation reads the
+/// job, runs it and increments `finished`; the dispatcher spins until `finished` counts
+/// every worker before it clears the job. A worker that spun long enough registers in
+/// `sleepers` under `mutex` and re-checks `generation` before waiting, and the dispatcher
+/// broadcasts under `mutex` whenever `sleepers` is non-zero after its increment, so a
+/// wake-up is never lost (both sides use sequentially consistent atomics).
+private final class PoolState: @unchecked Sendable {
+    // @unchecked: see the protocol above; `job` is written only while no worker reads it.
+    let participants: Int
+    let spinNanoseconds: UInt64
+    /// Cache-line separated words: generation, finished, sleepers, shutdown, busy, nextIndex.
+    private let words: UnsafeMutablePointer<Int64>
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private let condition: UnsafeMutablePointer<pthread_cond_t>
+    private let job: UnsafeMutablePointer<((Int) -> Void)?>
+
+    private var generation: UnsafeMutablePointer<Int64> { words }
+    private var finished: UnsafeMutablePointer<Int64> { words + 8 }
+    private var sleepers: UnsafeMutablePointer<Int64> { words + 16 }
+    private var shutdownFlag: UnsafeMutablePointer<Int64> { words + 24 }
+    private var busy: UnsafeMutablePointer<Int64> { words + 32 }
+    var nextIndex: UnsafeMutablePointer<Int64> { words + 40 }
+
+    init(participants: Int, spinNanoseconds: UInt64) {
+        self.participants = participants
+        self.spinNanoseconds = spinNanoseconds
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: 48 * 8, alignment: 64)
+        words = raw.initializeMemory(as: Int64.self, repeating: 0, count: 48)
+        mutex = .allocate(capacity: 1)
+        condition = .allocate(capacity: 1)
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(condition, nil)
+        job = .allocate(capacity: 1)
+        job.initialize(to: nil)
+    }
+
+    deinit {
+        pthread_mutex_destroy(mutex)
+        pthread_cond_destroy(condition)
+        mutex.deallocate()
+        condition.deallocate()
+        job.deinitialize(count: 1)
+        job.deallocate()
+        words.deallocate()
+    }
+
+    func dispatch(_ body: @escaping (Int) -> Void) {
+        precondition(tandem_atomic_fetch_add(busy, 1) == 0,
+                     "ThreadPool.run called concurrently or from inside a job")
+        job.pointee = body
+        tandem_atomic_store(finished, 0)
+        tandem_atomic_fetch_add(generation, 1)
+        wakeSleepers()
+        body(0)
+        let workers = Int64(participants - 1)
+        while tandem_atomic_load(finished) < workers { tandem_cpu_relax() }
+        job.pointee = nil
+        tandem_atomic_store(busy, 0)
+    }
+
+    func shutDown() {
+        tandem_atomic_store(shutdownFlag, 1)
+        tandem_atomic_fetch_add(generation, 1)
+        pthread_mutex_lock(mutex)
+        pthread_cond_broadcast(condition)
+        pthread_mutex_unlock(mutex)
+    }
+
+    private func wakeSleepers() {
+        if tandem_atomic_load(sleepers) > 0 {
+            pthread_mutex_lock(mutex)
+            pthread_cond_broadcast(condition)
+            pthread_mutex_unlock(mutex)
+        }
+    }
+
+    /// A worker's life: wait for each new generation, run the job, report it finished.
+    /// Starts from generation 0, so a job dispatched before the thread got going is not missed.
+    func workerLoop(index: Int) {
+        var seen: Int64 = 0
+        while true {
+            var current = tandem_atomic_load(generation)
+            if current == seen {
+                let start = DispatchTime.now().uptimeNanoseconds
+                var spins = 0
+                while current == seen {
+                    tandem_cpu_relax()
+                    spins += 1
+                    if spins & 255 == 0,
+                       DispatchTime.now().uptimeNanoseconds - start > spinNanoseconds {
+                        current = sleep(until: seen)
+                        break
+                    }
+                    current = tandem_atomic_load(generation)
+                }
+            }
+            seen = current
+            if tandem_atomic_load(shutdownFlag) != 0 { return }
+            job.pointee!(index)
+            tandem_atomic_fetch_add(finished, 1)
+        }
+    }
+
+    /// Blocks until `generation` differs from `seen`; returns the new generation.
+    private func sleep(until seen: Int64) -> Int64 {
+        pthread_mutex_lock(mutex)
+        tandem_atomic_fetch_add(sleepers, 1)
+        var current = tandem_atomic_load(generation)
+        while current == seen {
+            pthread_cond_wait(condition, mutex)
+            current = tandem_atomic_load(generation)
+        }
+        tandem_atomic_fetch_add(sleepers, -1)
+        pthread_mutex_unlock(mutex)
+        return current
+    }
+}
