@@ -4,21 +4,6 @@
 // the sub-block scales and accumulates in 32 bits, so every block's integer sum is exact.
 #include "avx512_common.h"
 
-/// The eight 6-bit scales (bytes 0-7) and minimums (bytes 8-15) of a Q4_K/Q5_K block,
-/// unpacked from its 12 packed bytes (see tandem_block_q4_K).
-TANDEM_INLINE TANDEM_AVX512 __m128i tandem_kquant_scales_mins(const uint8_t *packed) {
-    uint32_t w[3];
-    memcpy(w, packed, 12);
-    const uint32_t low6 = 0x3f3f3f3f, low4 = 0x0f0f0f0f, low2 = 0x03030303;
-    // Sub-blocks 0-3: low 6 bits of bytes 0-3 (scales) and 4-7 (mins).
-    // Sub-blocks 4-7: low/high nibbles of bytes 8-11 plus the top 2 bits of bytes 0-3 / 4-7.
-    const uint32_t scales0 = w[0] & low6;
-    const uint32_t mins0 = w[1] & low6;
-    const uint32_t scales1 = (w[2] & low4) | (((w[0] >> 6) & low2) << 4);
-    const uint32_t mins1 = ((w[2] >> 4) & low4) | (((w[1] >> 6) & low2) << 4);
-    return _mm_set_epi32((int)mins1, (int)mins0, (int)scales1, (int)scales0);
-}
-
 /// 32 16-bit lanes: lanes 0-15 = v[i], lanes 16-31 = v[j].
 TANDEM_INLINE TANDEM_AVX512 __m512i tandem_spread2(__m512i v16, int i, int j) {
     const __m512i index = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_set1_epi16((short)i)),

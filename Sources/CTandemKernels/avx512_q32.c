@@ -6,30 +6,6 @@
 // the sign onto the activation; unsigned ones (Q4_1, Q5_1) go in directly and add m * s.
 #include "avx512_common.h"
 
-/// Bytes 0-15 of `a` and `b` as [low nibbles a, high nibbles a, low b, high b]: the 64
-/// 4-bit values of two blocks in element order.
-TANDEM_INLINE TANDEM_AVX512 __m512i tandem_nibbles_pair(const uint8_t *a, const uint8_t *b) {
-    __m256i qa = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)a));
-    __m256i qb = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)b));
-    __m512i q = _mm512_inserti64x4(_mm512_castsi256_si512(qa), qb, 1);
-    // Shift the second copy of each block right by 4 (16-bit lanes 8-15 and 24-31).
-    q = _mm512_mask_srli_epi16(q, 0xFF00FF00u, q, 4);
-    return _mm512_and_si512(q, _mm512_set1_epi8(0x0F));
-}
-
-/// The same for one block, the upper half zero.
-TANDEM_INLINE TANDEM_AVX512 __m512i tandem_nibbles_single(const uint8_t *a) {
-    __m128i q = _mm_loadu_si128((const __m128i *)a);
-    __m256i both = _mm256_inserti128_si256(_mm256_castsi128_si256(q), _mm_srli_epi16(q, 4), 1);
-    return _mm512_zextsi256_si512(_mm256_and_si256(both, _mm256_set1_epi8(0x0F)));
-}
-
-TANDEM_INLINE uint64_t tandem_load_u32(const uint8_t *p) {
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return v;
-}
-
 /// Activation values of token t, blocks b and b + 1 (or only b when `single`).
 TANDEM_INLINE TANDEM_AVX512 __m512i tandem_act_pair(const tandem_activations *acts, int64_t t, int64_t b, int single) {
     const int8_t *p = acts->values + t * acts->valueStride + 32 * b;

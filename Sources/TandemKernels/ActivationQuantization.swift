@@ -38,6 +38,9 @@ public struct QuantizedActivations: @unchecked Sendable {
     public let tokens: Int
     public let columns: Int
     @usableFromInline let raw: tandem_activations
+    /// The same values interleaved by token for the batched kernels (nil when the batch is
+    /// small or the backend has no batched kernels).
+    let interleaved: tandem_interleaved?
 
     /// The int8 values of token `t` (`columns` of them).
     @inlinable public func values(token t: Int) -> UnsafePointer<Int8> {
@@ -81,7 +84,10 @@ public final class ActivationBuffer: @unchecked Sendable {
         reserve(tokens: tokens, columns: columns)
     }
 
-    deinit { release() }
+    deinit {
+        release()
+        interleavedStorage?.0.deallocate()
+    }
 
     private func release() {
         values?.deallocate(); scales?.deallocate(); sums32?.deallocate(); extra?.deallocate()
@@ -121,7 +127,40 @@ public final class ActivationBuffer: @unchecked Sendable {
             groupSums: format == .q8_K ? UnsafePointer(extra!.assumingMemoryBound(to: Int16.self)) : nil,
             valueStride: Int64(stride), columns: Int64(columns),
             blocksPerRow: Int64(columns / format.blockSize))
-        return QuantizedActivations(format: format, tokens: tokens, columns: columns, raw: raw)
+        return QuantizedActivations(format: format, tokens: tokens, columns: columns, raw: raw, interleaved: nil)
+    }
+
+    /// Interleaved storage: values, scales, offsetSums, minSums.
+    private var interleavedStorage: (UnsafeMutableRawPointer, Int)?
+
+    /// Builds the token-interleaved copy of `view` for the batched kernels.
+    func interleave(_ view: QuantizedActivations) -> QuantizedActivations {
+        let tokenStride = (view.tokens + 15) / 16 * 16
+        let columns = view.columns
+        // values, then scales (≤ columns/32 per token), offset sums (≤ columns/16), min sums (≤ columns/32).
+        let valueBytes = tokenStride * columns
+        let scaleBytes = tokenStride * (columns / 32) * 4
+        let offsetBytes = tokenStride * (columns / 16) * 4
+        let needed = valueBytes + 2 * scaleBytes + offsetBytes + 256
+        if (interleavedStorage?.1 ?? 0) < needed {
+            interleavedStorage?.0.deallocate()
+            interleavedStorage = (.allocate(byteCount: needed, alignment: 64), needed)
+        }
+        let base = interleavedStorage!.0
+        let values = base.assumingMemoryBound(to: Int8.self)
+        let scales = (base + valueBytes).assumingMemoryBound(to: Float.self)
+        let offsetSums = (base + valueBytes + scaleBytes).assumingMemoryBound(to: Int32.self)
+        let minSums = (base + valueBytes + scaleBytes + offsetBytes).assumingMemoryBound(to: Float.self)
+        withUnsafePointer(to: view.raw) { raw in
+            tandem_interleave_activations(raw, Int64(view.tokens), Int64(format.blockSize), Int64(tokenStride),
+                                          values, scales, offsetSums, minSums)
+        }
+        let interleaved = tandem_interleaved(
+            values: UnsafePointer(values), scales: UnsafePointer(scales), offsetSums: UnsafePointer(offsetSums),
+            minSums: UnsafePointer(minSums), tokenStride: Int64(tokenStride), tokens: Int64(view.tokens),
+            columns: Int64(columns))
+        return QuantizedActivations(format: format, tokens: view.tokens, columns: columns, raw: view.raw,
+                                    interleaved: interleaved)
     }
 
     /// Quantises `tokens` rows of `columns` floats (`inputStride` floats apart), splitting the
@@ -144,7 +183,7 @@ public final class ActivationBuffer: @unchecked Sendable {
         } else {
             quantizeRows(0..<tokens)
         }
-        return view
+        return tokens >= MatMul.batchThreshold && backend.hasBatchedKernels ? interleave(view) : view
     }
 }
 

@@ -25,6 +25,9 @@ public enum KernelBackend: String, Sendable, CaseIterable, CustomStringConvertib
         }
     }
 
+    /// Whether the backend has the token-interleaved kernels used for batches.
+    public var hasBatchedKernels: Bool { self == .avx512 }
+
     /// Backends that run on this CPU.
     public static var available: [KernelBackend] { allCases.filter(\.isAvailable) }
 

@@ -12,6 +12,8 @@ public final class MatMulWorkspace: @unchecked Sendable {
     let q8_K: ActivationBuffer
     private(set) var roundedInput: UnsafeMutablePointer<Float>
     private var roundedCapacity: Int
+    private var batchScratch: UnsafeMutableRawPointer?
+    private var batchScratchBytes = 0
 
     /// Scratch for up to `tokens × columns` inputs (more is allocated on demand).
     public init(backend: KernelBackend = .best, tokens: Int = 1, columns: Int = 256) {
@@ -24,7 +26,21 @@ public final class MatMulWorkspace: @unchecked Sendable {
         roundedInput = .allocate(capacity: roundedCapacity)
     }
 
-    deinit { roundedInput.deallocate() }
+    deinit {
+        roundedInput.deallocate()
+        batchScratch?.deallocate()
+    }
+
+    /// Scratch for the batched kernels: `participants` regions of `bytesEach`.
+    func batchScratch(participants: Int, bytesEach: Int) -> UnsafeMutableRawPointer {
+        let needed = participants * bytesEach
+        if needed > batchScratchBytes {
+            batchScratch?.deallocate()
+            batchScratch = .allocate(byteCount: needed, alignment: 64)
+            batchScratchBytes = needed
+        }
+        return batchScratch!
+    }
 
     /// The buffer for `format`.
     public func buffer(for format: ActivationFormat) -> ActivationBuffer {
@@ -87,32 +103,49 @@ public enum MatMul {
             let activations = workspace.quantize(input, tokens: tokens, columns: weights.columns,
                                                  inputStride: inStride, for: weights.type, pool: pool)
             multiply(weights, activations: activations, output: output, outputStride: outStride,
-                     backend: workspace.backend, pool: pool)
+                     workspace: workspace, pool: pool)
         }
     }
 
+    /// Token count from which the batched (token-interleaved) kernels run.
+    public static let batchThreshold = 8
+
     /// The product with already quantised activations (so several weight matrices that
-    /// read the same input, like Q/K/V, quantise it once). `activations.format` must be
-    /// `weights.type.activationFormat`.
+    /// read the same input, like Q/K/V, quantise it once with `workspace.quantize`).
+    /// `activations.format` must be `weights.type.activationFormat`.
     public static func multiply(
         _ weights: WeightMatrix, activations: QuantizedActivations,
         output: UnsafeMutablePointer<Float>, outputStride: Int? = nil,
-        backend: KernelBackend = .best, pool: ThreadPool? = nil
+        workspace: MatMulWorkspace, pool: ThreadPool? = nil
     ) {
+        let backend = workspace.backend
         precondition(weights.type.activationFormat == activations.format,
                      "\(weights.type) weights need \(String(describing: weights.type.activationFormat)) activations")
         precondition(activations.columns == weights.columns, "activation width \(activations.columns) ≠ \(weights.columns) columns")
         let outStride = outputStride ?? weights.rows
         let tokens = activations.tokens
         if tokens == 0 { return }
-        let run = { (rows: Range<Int>) in
-            multiplyRows(weights, rows: rows, activations: activations,
-                         output: output + rows.lowerBound, outputStride: outStride, backend: backend)
+        let threads = pool?.threadCount ?? 1
+        var batched: (kernel: CKernels.BatchedKernel, scratch: UnsafeMutableRawPointer, bytesEach: Int)?
+        if activations.interleaved != nil, let kernel = CKernels.batchedKernel(for: weights.type, backend: backend) {
+            let bytesEach = (Int(tandem_gemm_scratch_bytes(Int64(weights.columns))) + 63) & ~63
+            batched = (kernel, workspace.batchScratch(participants: threads, bytesEach: bytesEach), bytesEach)
+        }
+        let run = { (rows: Range<Int>, participant: Int) in
+            if let batched {
+                withUnsafePointer(to: activations.interleaved!) { interleaved in
+                    batched.kernel(weights.row(rows.lowerBound), Int64(weights.rowBytes), Int64(rows.count), interleaved,
+                                   output + rows.lowerBound, Int64(outStride), batched.scratch + participant * batched.bytesEach)
+                }
+            } else {
+                multiplyRows(weights, rows: rows, activations: activations,
+                             output: output + rows.lowerBound, outputStride: outStride, backend: backend)
+            }
         }
         if let pool, pool.threadCount > 1 {
             pool.parallelFor(count: weights.rows, grain: rowGrain(rows: weights.rows, threads: pool.threadCount), run)
         } else {
-            run(0..<weights.rows)
+            run(0..<weights.rows, 0)
         }
     }
 
@@ -149,6 +182,25 @@ enum CKernels {
     typealias Kernel = @convention(c) (
         UnsafeRawPointer?, Int64, Int64, UnsafePointer<tandem_activations>?, Int64,
         UnsafeMutablePointer<Float>?, Int64) -> Void
+
+    typealias BatchedKernel = @convention(c) (
+        UnsafeRawPointer?, Int64, Int64, UnsafePointer<tandem_interleaved>?,
+        UnsafeMutablePointer<Float>?, Int64, UnsafeMutableRawPointer?) -> Void
+
+    static func batchedKernel(for type: GGMLType, backend: KernelBackend) -> BatchedKernel? {
+        guard backend == .avx512 else { return nil }
+        return switch type {
+        case .q4_0: tandem_avx512_gemm_q4_0
+        case .q4_1: tandem_avx512_gemm_q4_1
+        case .q5_0: tandem_avx512_gemm_q5_0
+        case .q5_1: tandem_avx512_gemm_q5_1
+        case .q8_0: tandem_avx512_gemm_q8_0
+        case .q4_K: tandem_avx512_gemm_q4_K
+        case .q5_K: tandem_avx512_gemm_q5_K
+        case .q6_K: tandem_avx512_gemm_q6_K
+        default: nil
+        }
+    }
 
     static func kernel(for type: GGMLType, backend: KernelBackend) -> Kernel? {
         switch backend {

@@ -52,16 +52,22 @@ public final class ThreadPool: @unchecked Sendable {
     /// demand to the participants, and returns when every chunk is done. Dynamic hand-out
     /// keeps all threads busy when one is slowed by other work on its core.
     public func parallelFor(count: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {
+        parallelFor(count: count, grain: grain) { range, _ in body(range) }
+    }
+
+    /// `parallelFor` that also passes the participant (0..<threadCount) running each chunk,
+    /// so a chunk can use per-thread scratch memory.
+    public func parallelFor(count: Int, grain: Int = 1, _ body: (_ range: Range<Int>, _ participant: Int) -> Void) {
         precondition(grain >= 1, "grain must be positive")
         if count <= 0 { return }
-        if threadCount == 1 || count <= grain { body(0..<count); return }
+        if threadCount == 1 || count <= grain { body(0..<count, 0); return }
         let next = state.nextIndex
         tandem_atomic_store(next, 0)
-        run { _ in
+        run { participant in
             while true {
                 let start = Int(tandem_atomic_fetch_add(next, Int64(grain)))
                 if start >= count { break }
-                body(start..<min(start + grain, count))
+                body(start..<min(start + grain, count), participant)
             }
         }
     }

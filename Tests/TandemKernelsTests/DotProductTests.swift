@@ -21,20 +21,23 @@ import TandemKernels
         type.blockSize == 32 ? [32, 96, 896] : [256, 1536]
     }
 
+    /// Token counts below and above MatMul.batchThreshold (row kernels and batched kernels),
+    /// with partial tiles.
     @Test(arguments: cases)
     func fastKernelMatchesReference(_ c: Case) {
-        for columns in Self.columns(for: c.type) {
-            let rows = 21, tokens = 7
+        for (columns, tokens) in Self.columns(for: c.type).flatMap({ cols in [(cols, 7), (cols, 37)] }) {
+            let rows = 21
             let weights = randomWeights(type: c.type, rows: rows, columns: columns, seed: UInt64(columns))
             let input = randomActivations(count: tokens * columns, seed: 11)
-            let buffer = ActivationBuffer(format: c.type.activationFormat!)
+            let workspace = MatMulWorkspace(backend: c.backend)
+            let buffer = workspace.buffer(for: c.type.activationFormat!)
             weights.withUnsafeBytes { raw in
                 let w = try! WeightMatrix(type: c.type, rows: rows, columns: columns, data: raw.baseAddress!, byteCount: raw.count)
                 input.withUnsafeBufferPointer { x in
-                    let acts = buffer.quantize(x.baseAddress!, tokens: tokens, columns: columns, backend: .reference)
+                    let acts = buffer.quantize(x.baseAddress!, tokens: tokens, columns: columns, backend: c.backend)
                     var fast = [Float](repeating: .nan, count: tokens * rows)
                     fast.withUnsafeMutableBufferPointer { out in
-                        MatMul.multiply(w, activations: acts, output: out.baseAddress!, backend: c.backend)
+                        MatMul.multiply(w, activations: acts, output: out.baseAddress!, workspace: workspace)
                     }
                     for r in 0..<rows {
                         let magnitude = zip(dequantized(type: c.type, row: w.row(r), columns: columns), 0..<columns)

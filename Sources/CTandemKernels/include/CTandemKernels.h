@@ -68,3 +68,44 @@ TANDEM_DECLARE_MATMUL(avx512, q6_K)
 void tandem_avx512_matmul_f32(const float *weights, int64_t rowStride, int64_t rowCount,
                               const float *x, int64_t xStride, int64_t tokens, int64_t columns,
                               float *out, int64_t outStride);
+
+// MARK: - Batched products (many tokens)
+//
+// For batches the activations are rearranged token-interleaved, so one 512-bit register
+// holds the same four columns of 16 tokens, and each weight row is expanded to one byte
+// per element once per call. vpdpbusd then multiplies a broadcast group of four weights
+// by 16 tokens at once, with no horizontal sums.
+
+/// Token-interleaved activations (built by tandem_interleave_activations).
+typedef struct {
+    const int8_t *values;      // column group g (4 columns), token t: values + 4 * (g * tokenStride + t)
+    const float *scales;       // [block][tokenStride]
+    const int32_t *offsetSums; // 32-format: sum per 32 columns; 256-format: sum per 16 ([group][tokenStride])
+    const float *minSums;      // 32-format: Q8_1 s per block; 256-format: float sum per 32 ([group][tokenStride])
+    int64_t tokenStride;       // tokens rounded up to a multiple of 16; padding tokens are zero
+    int64_t tokens;
+    int64_t columns;
+} tandem_interleaved;
+
+/// Fills the interleaved arrays (sized for `tokenStride` tokens) from `acts`.
+/// `blockSize` is 32 or 256, the format of `acts`.
+void tandem_interleave_activations(const tandem_activations *acts, int64_t tokens, int64_t blockSize,
+                                   int64_t tokenStride, int8_t *values, float *scales,
+                                   int32_t *offsetSums, float *minSums);
+
+/// Bytes of scratch one thread needs for the batched kernels on rows of `columns`.
+int64_t tandem_gemm_scratch_bytes(int64_t columns);
+
+#define TANDEM_DECLARE_GEMM(isa, type) \
+    void tandem_##isa##_gemm_##type(const void *weights, int64_t rowBytes, int64_t rowCount, \
+                                    const tandem_interleaved *acts, float *out, int64_t outStride, \
+                                    void *scratch);
+
+TANDEM_DECLARE_GEMM(avx512, q4_0)
+TANDEM_DECLARE_GEMM(avx512, q4_1)
+TANDEM_DECLARE_GEMM(avx512, q5_0)
+TANDEM_DECLARE_GEMM(avx512, q5_1)
+TANDEM_DECLARE_GEMM(avx512, q8_0)
+TANDEM_DECLARE_GEMM(avx512, q4_K)
+TANDEM_DECLARE_GEMM(avx512, q5_K)
+TANDEM_DECLARE_GEMM(avx512, q6_K)

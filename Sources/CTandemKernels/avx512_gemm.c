@@ -1,0 +1,329 @@
+// AVX-512 VNNI batched products (see "Batched products" in CTandemKernels.h).
+//
+// Per call and thread, four weight rows at a time are expanded to unsigned bytes (one per
+// element, natural order) with a float scale (and minimum) per sub-block. The kernel then
+// walks the columns four at a time: each row's four bytes are broadcast and multiplied
+// with the same four columns of 16 tokens by vpdpbusd, so the 32-bit lanes are tokens and
+// each lane's integer sum over a sub-block is exact. Offsets of signed formats (q - 8,
+// q - 16, q - 32, q + 128 for Q8_0) are removed by starting each sub-block's sums at
+// -offset * Σa. Sub-block sums are then scaled in Float32 like the row kernels.
+#include "avx512_common.h"
+
+typedef struct {
+    uint8_t *w[4];      // expanded rows
+    float *ws[4];       // scale per sub-block
+    float *wmin[4];     // minimum per sub-block (Q4_1, Q5_1, Q4_K, Q5_K)
+} tandem_panel;
+
+static TANDEM_AVX512 tandem_panel tandem_panel_in(void *scratch, int64_t columns) {
+    tandem_panel p;
+    uint8_t *base = (uint8_t *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
+    const int64_t rowSpan = (columns + 63) & ~(int64_t)63;
+    const int64_t subs = columns / 16 + 16;
+    float *floats = (float *)(base + 4 * rowSpan);
+    for (int i = 0; i < 4; i++) {
+        p.w[i] = base + i * rowSpan;
+        p.ws[i] = floats + i * subs;
+        p.wmin[i] = floats + (4 + i) * subs;
+    }
+    return p;
+}
+
+// MARK: - Row expansion, one function per type
+
+static TANDEM_AVX512 void tandem_expand_q8_0(const uint8_t *row, int64_t columns, uint8_t *w, float *ws, float *wmin) {
+    const tandem_block_q8_0 *x = (const tandem_block_q8_0 *)row;
+    const __m256i flip = _mm256_set1_epi8((char)0x80);
+    for (int64_t b = 0; b < columns / 32; b++) {
+        _mm256_store_si256((__m256i *)(w + 32 * b), _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)x[b].qs), flip));
+        ws[b] = tandem_h2f(x[b].d);
+    }
+    (void)wmin;
+}
+
+#define TANDEM_EXPAND_NIBBLES(name, BlockType, HIGH_BITS, MIN) \
+static TANDEM_AVX512 void name(const uint8_t *row, int64_t columns, uint8_t *w, float *ws, float *wmin) { \
+    const BlockType *x = (const BlockType *)row; \
+    const int64_t nb = columns / 32; \
+    for (int64_t b = 0; b < nb; b += 2) { \
+        const int single = (b + 1 == nb); \
+        __m512i v = single ? tandem_nibbles_single(x[b].qs) : tandem_nibbles_pair(x[b].qs, x[b + 1].qs); \
+        HIGH_BITS \
+        if (single) _mm256_store_si256((__m256i *)(w + 32 * b), _mm512_castsi512_si256(v)); \
+        else _mm512_store_si512(w + 32 * b, v); \
+        ws[b] = tandem_h2f(x[b].d); \
+        if (MIN) wmin[b] = tandem_h2f(MIN_FIELD(x[b])); \
+        if (!single) { ws[b + 1] = tandem_h2f(x[b + 1].d); if (MIN) wmin[b + 1] = tandem_h2f(MIN_FIELD(x[b + 1])); } \
+    } \
+}
+
+/// Sets bit 4 of each byte whose fifth bit is set in the blocks' qh words.
+#define TANDEM_FIFTH_BITS { \
+    const uint64_t high = tandem_load_u32(x[b].qh) | (single ? 0 : tandem_load_u32(x[b + 1].qh) << 32); \
+    v = _mm512_mask_blend_epi8((__mmask64)high, v, _mm512_or_si512(v, _mm512_set1_epi8(0x10))); }
+
+#define MIN_FIELD(block) (block).d
+TANDEM_EXPAND_NIBBLES(tandem_expand_q4_0, tandem_block_q4_0, , 0)
+TANDEM_EXPAND_NIBBLES(tandem_expand_q5_0, tandem_block_q5_0, TANDEM_FIFTH_BITS, 0)
+#undef MIN_FIELD
+#define MIN_FIELD(block) (block).m
+TANDEM_EXPAND_NIBBLES(tandem_expand_q4_1, tandem_block_q4_1, , 1)
+TANDEM_EXPAND_NIBBLES(tandem_expand_q5_1, tandem_block_q5_1, TANDEM_FIFTH_BITS, 1)
+#undef MIN_FIELD
+
+TANDEM_INLINE TANDEM_AVX512 void tandem_expand_q45_K(const uint8_t *row, int64_t columns, uint8_t *w, float *ws,
+                                                     float *wmin, const int fifthBit) {
+    const int64_t blockBytes = fifthBit ? sizeof(tandem_block_q5_K) : sizeof(tandem_block_q4_K);
+    const __m256i lowMask = _mm256_set1_epi8(0x0F);
+    for (int64_t b = 0; b < columns / 256; b++) {
+        const uint8_t *block = row + b * blockBytes;
+        const tandem_block_q4_K *x4 = (const tandem_block_q4_K *)block;
+        const tandem_block_q5_K *x5 = (const tandem_block_q5_K *)block;
+        const uint8_t *qs = fifthBit ? x5->qs : x4->qs;
+        const __m256i qh = fifthBit ? _mm256_loadu_si256((const __m256i *)x5->qh) : _mm256_setzero_si256();
+        for (int c = 0; c < 4; c++) {
+            const __m256i q = _mm256_loadu_si256((const __m256i *)(qs + 32 * c));
+            __m256i lo = _mm256_and_si256(q, lowMask);
+            __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), lowMask);
+            if (fifthBit) {
+                const __m256i sixteen = _mm256_set1_epi8(0x10);
+                lo = _mm256_mask_blend_epi8(_mm256_test_epi8_mask(qh, _mm256_set1_epi8((char)(1 << (2 * c)))), lo, _mm256_or_si256(lo, sixteen));
+                hi = _mm256_mask_blend_epi8(_mm256_test_epi8_mask(qh, _mm256_set1_epi8((char)(2 << (2 * c)))), hi, _mm256_or_si256(hi, sixteen));
+            }
+            _mm256_store_si256((__m256i *)(w + 256 * b + 64 * c), lo);
+            _mm256_store_si256((__m256i *)(w + 256 * b + 64 * c + 32), hi);
+        }
+        // Scales in bytes 0-7 and minimums in 8-15, widened to 16 floats.
+        const __m512 scalesMins = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(tandem_kquant_scales_mins(x4->scales)));
+        const __m512 factors = tandem_halves(tandem_h2f(x4->d), tandem_h2f(x4->dmin));
+        const __m512 products = _mm512_mul_ps(scalesMins, factors);
+        _mm256_storeu_ps(ws + 8 * b, _mm512_castps512_ps256(products));
+        _mm256_storeu_ps(wmin + 8 * b, _mm512_extractf32x8_ps(products, 1));
+    }
+}
+
+static TANDEM_AVX512 void tandem_expand_q4_K(const uint8_t *row, int64_t columns, uint8_t *w, float *ws, float *wmin) {
+    tandem_expand_q45_K(row, columns, w, ws, wmin, 0);
+}
+static TANDEM_AVX512 void tandem_expand_q5_K(const uint8_t *row, int64_t columns, uint8_t *w, float *ws, float *wmin) {
+    tandem_expand_q45_K(row, columns, w, ws, wmin, 1);
+}
+
+static TANDEM_AVX512 void tandem_expand_q6_K(const uint8_t *row, int64_t columns, uint8_t *w, float *ws, float *wmin) {
+    const tandem_block_q6_K *x = (const tandem_block_q6_K *)row;
+    const __m512i lowMask = _mm512_set1_epi8(0x0F);
+    const __m512i highMask = _mm512_set1_epi8(0x30);
+    const __m512i shiftLeft = _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(2), 1);
+    const __m512i shiftRight = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(2), 1);
+    for (int64_t b = 0; b < columns / 256; b++) {
+        const tandem_block_q6_K *blk = x + b;
+        for (int h = 0; h < 2; h++) {
+            const __m512i ql = _mm512_loadu_si512(blk->ql + 64 * h);
+            const __m512i qh2 = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(blk->qh + 32 * h)));
+            const __m512i w0 = _mm512_or_si512(_mm512_and_si512(ql, lowMask),
+                                               _mm512_and_si512(_mm512_sllv_epi16(qh2, shiftLeft), highMask));
+            const __m512i w1 = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), lowMask),
+                                               _mm512_and_si512(_mm512_srlv_epi16(qh2, shiftRight), highMask));
+            _mm512_store_si512(w + 256 * b + 128 * h, w0);
+            _mm512_store_si512(w + 256 * b + 128 * h + 64, w1);
+        }
+        const float d = tandem_h2f(blk->d);
+        for (int j = 0; j < 16; j++) ws[16 * b + j] = d * (float)blk->scales[j];
+    }
+    (void)wmin;
+}
+
+// MARK: - Kernels
+
+/// Writes a 4-row × (16·nz)-token tile to out[t * outStride + r], skipping padding tokens
+/// and rows past `rows`.
+TANDEM_INLINE void tandem_store_tile(float tile[4][48], int rows, int64_t t0, int64_t tokens, int nz,
+                                     float *out, int64_t outStride) {
+    const int64_t count = tokens - t0 < 16 * nz ? tokens - t0 : 16 * nz;
+    for (int64_t k = 0; k < count; k++) {
+        float *o = out + (t0 + k) * outStride;
+        for (int r = 0; r < rows; r++) o[r] = tile[r][k];
+    }
+}
+
+/// 32-element block types: 4 rows × 16·NZ tokens (NZ ≤ 3). `offsetShift` is log2 of the
+/// weight offset (-1 for none); `hasMin` adds m · s.
+TANDEM_INLINE TANDEM_AVX512 void tandem_tile_q32(const tandem_panel *p, const tandem_interleaved *acts, int64_t t0,
+                                                 const int NZ, const int offsetShift, const int hasMin,
+                                                 float tile[4][48]) {
+    const int64_t ts = acts->tokenStride;
+    const int64_t nb = acts->columns / 32;
+    const int32_t *values = (const int32_t *)acts->values + t0;
+    __m512 acc[4][3];
+    for (int r = 0; r < 4; r++)
+        for (int z = 0; z < NZ; z++) acc[r][z] = _mm512_setzero_ps();
+    for (int64_t b = 0; b < nb; b++) {
+        __m512i sums[4][3];
+        for (int z = 0; z < NZ; z++) {
+            __m512i init = _mm512_setzero_si512();
+            if (offsetShift >= 0) {
+                const __m512i s = _mm512_loadu_si512(acts->offsetSums + b * ts + t0 + 16 * z);
+                init = _mm512_sub_epi32(init, _mm512_slli_epi32(s, offsetShift));
+            }
+            for (int r = 0; r < 4; r++) sums[r][z] = init;
+        }
+        const int32_t *av = values + 8 * b * ts;
+        for (int g = 0; g < 8; g++) {
+            __m512i a[3];
+            for (int z = 0; z < NZ; z++) a[z] = _mm512_loadu_si512(av + g * ts + 16 * z);
+            for (int r = 0; r < 4; r++) {
+                int32_t word;
+                memcpy(&word, p->w[r] + 32 * b + 4 * g, 4);
+                const __m512i wb = _mm512_set1_epi32(word);
+                for (int z = 0; z < NZ; z++) sums[r][z] = _mm512_dpbusd_epi32(sums[r][z], wb, a[z]);
+            }
+        }
+        for (int z = 0; z < NZ; z++) {
+            const __m512 da = _mm512_loadu_ps(acts->scales + b * ts + t0 + 16 * z);
+            for (int r = 0; r < 4; r++)
+                acc[r][z] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sums[r][z]),
+                                            _mm512_mul_ps(_mm512_set1_ps(p->ws[r][b]), da), acc[r][z]);
+            if (hasMin) {
+                const __m512 s = _mm512_loadu_ps(acts->minSums + b * ts + t0 + 16 * z);
+                for (int r = 0; r < 4; r++) acc[r][z] = _mm512_fmadd_ps(_mm512_set1_ps(p->wmin[r][b]), s, acc[r][z]);
+            }
+        }
+    }
+    for (int r = 0; r < 4; r++)
+        for (int z = 0; z < NZ; z++) _mm512_storeu_ps(tile[r] + 16 * z, acc[r][z]);
+}
+
+/// K-quant types: 4 rows × 16·NZ tokens (NZ ≤ 2), sub-blocks of `subWidth` (32 or 16).
+/// Q6_K's offset 32 uses the per-16 sums; Q4_K/Q5_K subtract dmin·m·Σa per 32.
+TANDEM_INLINE TANDEM_AVX512 void tandem_tile_k(const tandem_panel *p, const tandem_interleaved *acts, int64_t t0,
+                                               const int NZ, const int subWidth, const int offsetShift,
+                                               const int hasMin, float tile[4][48]) {
+    const int64_t ts = acts->tokenStride;
+    const int64_t nb = acts->columns / 256;
+    const int subsPerBlock = 256 / subWidth;
+    const int32_t *values = (const int32_t *)acts->values + t0;
+    __m512 acc[4][2];
+    for (int r = 0; r < 4; r++)
+        for (int z = 0; z < NZ; z++) acc[r][z] = _mm512_setzero_ps();
+    for (int64_t b = 0; b < nb; b++) {
+        __m512 blockAcc[4][2];
+        for (int r = 0; r < 4; r++)
+            for (int z = 0; z < NZ; z++) blockAcc[r][z] = _mm512_setzero_ps();
+        for (int s = 0; s < subsPerBlock; s++) {
+            const int64_t sub = b * subsPerBlock + s;
+            __m512i sums[4][2];
+            for (int z = 0; z < NZ; z++) {
+                __m512i init = _mm512_setzero_si512();
+                if (offsetShift >= 0) {
+                    const __m512i sum = _mm512_loadu_si512(acts->offsetSums + sub * ts + t0 + 16 * z);
+                    init = _mm512_sub_epi32(init, _mm512_slli_epi32(sum, offsetShift));
+                }
+                for (int r = 0; r < 4; r++) sums[r][z] = init;
+            }
+            const int32_t *av = values + (sub * subWidth / 4) * ts;
+            for (int g = 0; g < subWidth / 4; g++) {
+                __m512i a[2];
+                for (int z = 0; z < NZ; z++) a[z] = _mm512_loadu_si512(av + g * ts + 16 * z);
+                for (int r = 0; r < 4; r++) {
+                    int32_t word;
+                    memcpy(&word, p->w[r] + sub * subWidth + 4 * g, 4);
+                    const __m512i wb = _mm512_set1_epi32(word);
+                    for (int z = 0; z < NZ; z++) sums[r][z] = _mm512_dpbusd_epi32(sums[r][z], wb, a[z]);
+                }
+            }
+            for (int r = 0; r < 4; r++) {
+                const __m512 scale = _mm512_set1_ps(p->ws[r][sub]);
+                for (int z = 0; z < NZ; z++)
+                    blockAcc[r][z] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sums[r][z]), scale, blockAcc[r][z]);
+            }
+            if (hasMin) {
+                for (int z = 0; z < NZ; z++) {
+                    const __m512 m = _mm512_loadu_ps(acts->minSums + sub * ts + t0 + 16 * z);
+                    for (int r = 0; r < 4; r++)
+                        blockAcc[r][z] = _mm512_fnmadd_ps(_mm512_set1_ps(p->wmin[r][sub]), m, blockAcc[r][z]);
+                }
+            }
+        }
+        for (int z = 0; z < NZ; z++) {
+            const __m512 da = _mm512_loadu_ps(acts->scales + b * ts + t0 + 16 * z);
+            for (int r = 0; r < 4; r++) acc[r][z] = _mm512_fmadd_ps(blockAcc[r][z], da, acc[r][z]);
+        }
+    }
+    for (int r = 0; r < 4; r++)
+        for (int z = 0; z < NZ; z++) _mm512_storeu_ps(tile[r] + 16 * z, acc[r][z]);
+}
+
+typedef void (*tandem_expand_fn)(const uint8_t *, int64_t, uint8_t *, float *, float *);
+
+/// Expands rows four at a time (repeating the last row to fill a partial group) and runs
+/// every token through them.
+#define TANDEM_GEMM_BODY(EXPAND, TILE_CALL, MAX_NZ) \
+    do { \
+        tandem_panel p = tandem_panel_in(scratch, acts->columns); \
+        const int64_t tokens = acts->tokens; \
+        for (int64_t r0 = 0; r0 < rowCount; r0 += 4) { \
+            const int rows = rowCount - r0 < 4 ? (int)(rowCount - r0) : 4; \
+            for (int i = 0; i < 4; i++) { \
+                const int64_t r = r0 + (i < rows ? i : rows - 1); \
+                EXPAND((const uint8_t *)weights + r * rowBytes, acts->columns, p.w[i], p.ws[i], p.wmin[i]); \
+            } \
+            for (int64_t t0 = 0; t0 < tokens; t0 += 16 * MAX_NZ) { \
+                const int64_t left = (tokens - t0 + 15) / 16; \
+                const int nz = left < MAX_NZ ? (int)left : MAX_NZ; \
+                float tile[4][48]; \
+                switch (nz) { \
+                case 3: TILE_CALL(3); break; \
+                case 2: TILE_CALL(2); break; \
+                default: TILE_CALL(1); break; \
+                } \
+                tandem_store_tile(tile, rows, t0, tokens, nz, out + r0, outStride); \
+            } \
+        } \
+    } while (0)
+
+#define TANDEM_GEMM_Q32(type, SHIFT, HAS_MIN) \
+TANDEM_AVX512 void tandem_avx512_gemm_##type(const void *weights, int64_t rowBytes, int64_t rowCount, \
+                                             const tandem_interleaved *acts, float *out, int64_t outStride, \
+                                             void *scratch) { \
+    TANDEM_GEMM_BODY(tandem_expand_##type, TILE_Q32, 3); \
+}
+#define TILE_Q32(NZ) tandem_tile_q32(&p, acts, t0, NZ, SHIFT_ARG, MIN_ARG, tile)
+
+#define SHIFT_ARG 3
+#define MIN_ARG 0
+TANDEM_GEMM_Q32(q4_0, 3, 0)
+#undef SHIFT_ARG
+#define SHIFT_ARG 4
+TANDEM_GEMM_Q32(q5_0, 4, 0)
+#undef SHIFT_ARG
+#define SHIFT_ARG 7
+TANDEM_GEMM_Q32(q8_0, 7, 0)
+#undef SHIFT_ARG
+#undef MIN_ARG
+#define SHIFT_ARG -1
+#define MIN_ARG 1
+TANDEM_GEMM_Q32(q4_1, -1, 1)
+TANDEM_GEMM_Q32(q5_1, -1, 1)
+#undef SHIFT_ARG
+#undef MIN_ARG
+
+#define TILE_K(NZ) tandem_tile_k(&p, acts, t0, (NZ) > 2 ? 2 : (NZ), K_WIDTH, K_SHIFT, K_MIN, tile)
+#define TANDEM_GEMM_K(type) \
+TANDEM_AVX512 void tandem_avx512_gemm_##type(const void *weights, int64_t rowBytes, int64_t rowCount, \
+                                             const tandem_interleaved *acts, float *out, int64_t outStride, \
+                                             void *scratch) { \
+    TANDEM_GEMM_BODY(tandem_expand_##type, TILE_K, 2); \
+}
+
+#define K_WIDTH 32
+#define K_SHIFT -1
+#define K_MIN 1
+TANDEM_GEMM_K(q4_K)
+TANDEM_GEMM_K(q5_K)
+#undef K_WIDTH
+#undef K_SHIFT
+#undef K_MIN
+#define K_WIDTH 16
+#define K_SHIFT 5
+#define K_MIN 0
+TANDEM_GEMM_K(q6_K)
