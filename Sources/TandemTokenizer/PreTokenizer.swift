@@ -14,11 +14,10 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
     ///
     /// This is what encode feeds to BPE for text with no special tokens in it.
     public func words(in text: String) -> [String] {
-        var utf8 = Array(text.utf8)
+        let utf8 = Array(text.utf8)
         var scalarText = ScalarText()
         var ends: [Int] = []
-        return utf8.withUnsafeMutableBufferPointer { buffer in
-            let bytes = UnsafeBufferPointer(buffer)
+        return utf8.withUnsafeBufferPointer { bytes in
             scalarText.load(bytes, range: 0..<bytes.count)
             split(scalarText, into: &ends)
             var words: [String] = []

@@ -36,6 +36,10 @@ extension Tokenizer {
     /// `tokenizer.ggml.merges`. Optional: `bos_token_id`, `eos_token_id` (must be in range when
     /// present) and `add_bos_token`. Every merge's symbols and result must be tokens, and every
     /// normal token must be written in GPT-2 byte characters; anything else throws.
+    ///
+    /// Token kinds are taken as stored. llama.cpp additionally promotes a few tokens to
+    /// control by their text (`<|im_end|>`, `<|endoftext|>`, FIM markers...) when a converter
+    /// left them normal; in the Qwen2.5 and SmolLM2 files they already are control.
     public convenience init(metadata: GGUFMetadata) throws(TokenizerError) {
         let reader = MetadataReader(metadata: metadata)
         let modelName = try reader.string(MetadataKey.model)

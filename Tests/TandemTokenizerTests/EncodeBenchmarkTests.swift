@@ -22,6 +22,14 @@ struct EncodeBenchmarkTests {
         return text
     }()
 
+    @Test("load a tokenizer from its GGUF file", arguments: TestModel.allCases)
+    func loadSpeed(model: TestModel) async throws {
+        let path = try await modelPath(model.rawValue)
+        var tokenizer: Tokenizer?
+        let loadTime = try ContinuousClock().measure { tokenizer = try Tokenizer(contentsOf: path) }
+        print("benchmark \(model): load \(loadTime) for \(tokenizer?.vocabularySize ?? 0) tokens")
+    }
+
     @Test("encode and decode ~4 KB", arguments: TestModel.allCases)
     func encodeSpeed(model: TestModel) async throws {
         let tokenizer = try await loadTokenizer(model)
