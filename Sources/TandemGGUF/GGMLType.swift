@@ -3,7 +3,8 @@
 /// Raw values are the numbers GGUF files store (ggml's `enum ggml_type`). Quantised types
 /// store `blockSize` elements in `bytesPerBlock` bytes; plain types have a block of one.
 /// Numbers that ggml retired (4, 5, 31–33, 36–38) are not cases: a file using them gets
-/// `GGUFError.unknownTensorType`.
+/// `GGUFError.unknownTensorType`. Sizes follow ggml's `type_traits` (ggml.c) and the
+/// `block_*` structs with their `static_assert`ed sizes (ggml-common.h), up to `Q2_0` = 42.
 public enum GGMLType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
     case f32 = 0, f16 = 1
     case q4_0 = 2, q4_1 = 3, q5_0 = 6, q5_1 = 7, q8_0 = 8, q8_1 = 9
@@ -12,12 +13,15 @@ public enum GGMLType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
     case iq3_S = 21, iq2_S = 22, iq4_XS = 23
     case i8 = 24, i16 = 25, i32 = 26, i64 = 27, f64 = 28
     case iq1_M = 29, bf16 = 30, tq1_0 = 34, tq2_0 = 35, mxfp4 = 39
+    case nvfp4 = 40, q1_0 = 41, q2_0 = 42
 
     /// Elements stored in one block (1 for plain types, 32 or 256 for quantised ones).
     public var blockSize: Int {
         switch self {
         case .f32, .f16, .bf16, .f64, .i8, .i16, .i32, .i64: 1
         case .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q8_1, .iq4_NL, .mxfp4: 32
+        case .nvfp4, .q2_0: 64
+        case .q1_0: 128
         case .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .q8_K, .iq2_XXS, .iq2_XS, .iq3_XXS,
              .iq1_S, .iq3_S, .iq2_S, .iq4_XS, .iq1_M, .tq1_0, .tq2_0: 256
         }
@@ -54,6 +58,9 @@ public enum GGMLType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
         case .tq1_0: 54     // 48 qs, 4 qh, f16 d
         case .tq2_0: 66     // 64 qs, f16 d
         case .mxfp4: 17     // e8m0 exponent, 16 bytes of nibbles
+        case .nvfp4: 36     // 4 ue4m3 sub-block scales, 32 bytes of e2m1 nibbles
+        case .q1_0: 18      // f16 d, 16 bytes of sign bits
+        case .q2_0: 18      // f16 d, 16 bytes of 2-bit quants
         }
     }
 
@@ -92,6 +99,9 @@ public enum GGMLType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
         case .tq1_0: "TQ1_0"
         case .tq2_0: "TQ2_0"
         case .mxfp4: "MXFP4"
+        case .nvfp4: "NVFP4"
+        case .q1_0: "Q1_0"
+        case .q2_0: "Q2_0"
         }
     }
 
