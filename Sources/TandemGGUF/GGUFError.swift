@@ -18,7 +18,7 @@ public enum GGUFError: Error, Equatable, Sendable, CustomStringConvertible {
     case badDimension(tensor: String, index: Int, value: UInt64)
     case elementCountOverflow(tensor: String)
     case rowNotWholeBlocks(tensor: String, type: GGMLType, rowLength: Int)
-    case badAlignment(UInt64)
+    case badAlignment(GGUFValue)
     case misalignedTensor(tensor: String, offset: UInt64, alignment: Int)
     case tensorOutOfBounds(tensor: String, start: UInt64, byteCount: Int, dataSize: Int)
     case tensorsOverlap(String, String)
@@ -62,7 +62,7 @@ public enum GGUFError: Error, Equatable, Sendable, CustomStringConvertible {
         case .rowNotWholeBlocks(let tensor, let type, let rowLength):
             "tensor '\(tensor)' row length \(rowLength) is not a multiple of \(type)'s block of \(type.blockSize)"
         case .badAlignment(let value):
-            "general.alignment \(value) is not a power of two between 1 and 65536"
+            "general.alignment \(value.summary) (\(value.type)) is not a power of two between 1 and 65536"
         case .misalignedTensor(let tensor, let offset, let alignment):
             "tensor '\(tensor)' data offset \(offset) is not a multiple of the alignment \(alignment)"
         case .tensorOutOfBounds(let tensor, let start, let byteCount, let dataSize):

@@ -50,30 +50,38 @@ struct GGUFParser {
         var alignment = defaultAlignment
         if let value = metadata["general.alignment"] {
             guard let raw = value.intValue, raw > 0, raw <= 65536, raw & (raw - 1) == 0 else {
-                throw .badAlignment(UInt64(truncatingIfNeeded: value.intValue ?? 0))
+                throw .badAlignment(value)
             }
             alignment = raw
         }
 
-        var tensors: [GGUFTensorInfo] = []
-        tensors.reserveCapacity(Int(tensorCount))
+        var entries: [TensorEntry] = []
+        entries.reserveCapacity(Int(tensorCount))
         var names = Set<String>()
         for index in 0..<Int(tensorCount) {
             let infoOffset = cursor.offset
-            let tensor = try readTensorInfo(&cursor, index: index, alignment: alignment)
-            guard names.insert(tensor.name).inserted else { throw .duplicateTensor(tensor.name, offset: infoOffset) }
-            tensors.append(tensor)
+            let entry = try readTensorInfo(&cursor, index: index, alignment: alignment)
+            guard names.insert(entry.name).inserted else { throw .duplicateTensor(entry.name, offset: infoOffset) }
+            entries.append(entry)
         }
 
-        let (padded, overflow) = cursor.offset.addingReportingOverflow(alignment - 1)
-        guard !overflow else { throw .truncated(offset: cursor.offset, needed: alignment, reading: "padding") }
-        let dataStart = padded / alignment * alignment
-        let dataSize = max(0, bytes.count - dataStart)
-        if !tensors.isEmpty && dataStart > bytes.count {
+        // The cursor is inside the buffer, so this cannot overflow: alignment <= 65536.
+        let dataStart = (cursor.offset + alignment - 1) / alignment * alignment
+        if !entries.isEmpty && dataStart > bytes.count {
             throw .truncated(offset: bytes.count, needed: dataStart - bytes.count, reading: "padding before tensor data")
         }
-        try checkExtents(tensors, dataSize: dataSize)
+        let dataSize = max(0, bytes.count - dataStart)
+        let tensors = try checkExtents(entries, dataSize: dataSize)
         return Parsed(version: version, metadata: metadata, tensors: tensors, alignment: alignment, dataStart: dataStart)
+    }
+
+    /// A tensor-table entry before its extent is checked against the data section.
+    private struct TensorEntry {
+        var name: String
+        var shape: [Int]
+        var type: GGMLType
+        var offset: UInt64
+        var byteCount: Int
     }
 
     private static func readValue(_ cursor: inout ByteCursor, key: String) throws(GGUFError) -> GGUFValue {
@@ -124,7 +132,7 @@ struct GGUFParser {
         }
     }
 
-    private static func readTensorInfo(_ cursor: inout ByteCursor, index: Int, alignment: Int) throws(GGUFError) -> GGUFTensorInfo {
+    private static func readTensorInfo(_ cursor: inout ByteCursor, index: Int, alignment: Int) throws(GGUFError) -> TensorEntry {
         let name = try cursor.readString("name of tensor \(index)")
         let dimensionCount = try cursor.read(UInt32.self, "dimension count of '\(name)'")
         guard (1...UInt32(maxDimensions)).contains(dimensionCount) else {
@@ -146,23 +154,26 @@ struct GGUFParser {
         guard let byteCount = type.byteCount(elements: elements) else { throw .elementCountOverflow(tensor: name) }
         let offset = try cursor.read(UInt64.self, "data offset of '\(name)'")
         guard offset % UInt64(alignment) == 0 else { throw .misalignedTensor(tensor: name, offset: offset, alignment: alignment) }
-        guard offset <= UInt64(Int.max) else {
-            throw .tensorOutOfBounds(tensor: name, start: offset, byteCount: byteCount, dataSize: 0)
-        }
-        return GGUFTensorInfo(name: name, shape: shape, type: type, dataOffset: Int(offset), byteCount: byteCount)
+        return TensorEntry(name: name, shape: shape, type: type, offset: offset, byteCount: byteCount)
     }
 
     /// Every tensor lies inside the data section and no two overlap.
-    private static func checkExtents(_ tensors: [GGUFTensorInfo], dataSize: Int) throws(GGUFError) {
-        for tensor in tensors {
-            let (end, overflow) = tensor.dataOffset.addingReportingOverflow(tensor.byteCount)
-            guard !overflow, end <= dataSize else {
-                throw .tensorOutOfBounds(tensor: tensor.name, start: UInt64(tensor.dataOffset), byteCount: tensor.byteCount, dataSize: dataSize)
+    private static func checkExtents(_ entries: [TensorEntry], dataSize: Int) throws(GGUFError) -> [GGUFTensorInfo] {
+        var tensors: [GGUFTensorInfo] = []
+        tensors.reserveCapacity(entries.count)
+        for entry in entries {
+            // In UInt64, so an offset past Int.max is reported as out of bounds, not trapped on.
+            let (end, overflow) = entry.offset.addingReportingOverflow(UInt64(entry.byteCount))
+            guard !overflow, end <= UInt64(dataSize) else {
+                throw .tensorOutOfBounds(tensor: entry.name, start: entry.offset, byteCount: entry.byteCount, dataSize: dataSize)
             }
+            tensors.append(GGUFTensorInfo(name: entry.name, shape: entry.shape, type: entry.type,
+                                          dataOffset: Int(entry.offset), byteCount: entry.byteCount))
         }
         let ordered = tensors.sorted { $0.dataOffset < $1.dataOffset }
         for (previous, next) in zip(ordered, ordered.dropFirst()) where previous.dataOffset + previous.byteCount > next.dataOffset {
             throw .tensorsOverlap(previous.name, next.name)
         }
+        return tensors
     }
 }

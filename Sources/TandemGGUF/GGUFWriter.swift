@@ -13,7 +13,12 @@ public struct GGUFWriter {
     public private(set) var metadata: [(String, GGUFValue)] = []
     public private(set) var tensors: [Tensor] = []
 
+    /// `alignment` lays out the data section; when it is not GGUF's default of 32 and no
+    /// `general.alignment` is set explicitly, `serialized()` writes it as a `uint32`.
+    /// (Setting `general.alignment` by hand writes that value instead, valid or not, so tests
+    /// can make files whose declared alignment is wrong.)
     public init(alignment: Int = 32) {
+        precondition(alignment > 0 && alignment & (alignment - 1) == 0, "alignment must be a power of two")
         self.alignment = alignment
     }
 
@@ -41,6 +46,11 @@ public struct GGUFWriter {
 
     /// The complete file.
     public func serialized() -> [UInt8] {
+        precondition(alignment > 0 && alignment & (alignment - 1) == 0, "alignment must be a power of two")
+        var metadata = metadata
+        if alignment != GGUFParser.defaultAlignment && !metadata.contains(where: { $0.0 == "general.alignment" }) {
+            metadata.append(("general.alignment", .uint32(UInt32(alignment))))
+        }
         var out: [UInt8] = []
         out.appendLittleEndian(GGUFParser.magic)
         out.appendLittleEndian(UInt32(3))
