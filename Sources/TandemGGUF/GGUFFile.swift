@@ -26,7 +26,8 @@ public final class GGUFFile: @unchecked Sendable {
     /// Maps and validates the file at `path`. Throws `GGUFError` for anything malformed.
     public init(path: String) throws(GGUFError) {
         self.path = path
-        let descriptor = open(path, O_RDONLY)
+        // O_NONBLOCK: opening a FIFO must not wait for a writer; it is rejected as not a regular file below.
+        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard descriptor >= 0 else { throw .cannotOpen(path: path, reason: String(cString: strerror(errno))) }
         defer { close(descriptor) }
         var status = stat()
@@ -73,8 +74,17 @@ public final class GGUFFile: @unchecked Sendable {
     }
 
     /// The tensor's raw bytes inside the mapping. Valid while this file object is alive.
+    ///
+    /// `tensor` must come from this file's table; an info whose extent lies outside the data
+    /// section (made by hand, or from another file) stops the process rather than reading
+    /// out of bounds.
     public func data(for tensor: GGUFTensorInfo) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(start: base! + dataStart + tensor.dataOffset, count: tensor.byteCount)
+        let dataSize = fileSize - dataStart
+        precondition(tensor.dataOffset >= 0 && tensor.byteCount >= 0
+                     && tensor.dataOffset <= dataSize && tensor.byteCount <= dataSize - tensor.dataOffset,
+                     "tensor '\(tensor.name)' does not lie in the data section of \(path)")
+        guard let base else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return UnsafeRawBufferPointer(start: base + dataStart + tensor.dataOffset, count: tensor.byteCount)
     }
 
     /// Total bytes of tensor data, the part of the file a model keeps resident.
