@@ -116,6 +116,7 @@ public struct GGUFMetadata: Sendable {
     public func int(_ key: String) throws(GGUFError) -> Int {
         let value = try value(key)
         guard let int = value.intValue else {
+            if case .uint64(let big) = value { throw .valueOutOfRange(key: key, value: String(big)) }
             throw .wrongValueType(key: key, expected: "an integer", found: "\(value.type)")
         }
         return int
@@ -159,15 +160,24 @@ public struct GGUFMetadata: Sendable {
         guard case .array(.string, let elements) = value else {
             throw .wrongValueType(key: key, expected: "an array of strings", found: typeName(value))
         }
-        return elements.map { $0.stringValue! }
+        var strings: [String] = []
+        strings.reserveCapacity(elements.count)
+        for element in elements {
+            guard let string = element.stringValue else {
+                throw .wrongValueType(key: key, expected: "an array of strings", found: "an array holding \(element.type)")
+            }
+            strings.append(string)
+        }
+        return strings
     }
 
     public func intArray(_ key: String) throws(GGUFError) -> [Int] {
         let elements = try array(key)
         var result: [Int] = []
         result.reserveCapacity(elements.count)
-        for element in elements {
+        for (index, element) in elements.enumerated() {
             guard let int = element.intValue else {
+                if case .uint64(let big) = element { throw .valueOutOfRange(key: key, value: "element \(index): \(big)") }
                 throw .wrongValueType(key: key, expected: "an array of integers", found: typeName(try value(key)))
             }
             result.append(int)
