@@ -5,14 +5,26 @@
 #include <string.h>
 #include "CTandemKernels.h"
 
-#define TANDEM_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx2,fma,f16c")))
+#define TANDEM_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx512vbmi,avx2,fma,f16c")))
 #define TANDEM_INLINE static inline __attribute__((always_inline))
+
+/// Bytes ahead of the current weight block that the row kernels prefetch. Decode streams
+/// each weight once from memory; prefetching keeps more misses in flight than the
+/// hardware prefetcher alone does.
+#ifndef TANDEM_PREFETCH_DISTANCE
+#define TANDEM_PREFETCH_DISTANCE 4096
+#endif
+/// Prefetches the cache lines `distance` bytes past a block of `bytes` bytes at `p`.
+#define TANDEM_PREFETCH_AHEAD(p, bytes) \
+    do { for (int64_t _o = 0; _o < (int64_t)(bytes); _o += 64) \
+        _mm_prefetch((p) + TANDEM_PREFETCH_DISTANCE + _o, _MM_HINT_T0); } while (0)
 
 /// Tokens whose accumulators a row kernel keeps in registers at once.
 #define TANDEM_TOKEN_TILE 4
 
-TANDEM_INLINE TANDEM_AVX512 float tandem_h2f(uint16_t h) {
-    return _cvtsh_ss(h);
+/// binary16 → float by table (see fp16_table.c).
+TANDEM_INLINE float tandem_h2f(uint16_t h) {
+    return tandem_fp16_table[h];
 }
 
 /// Sum of the 16 lanes.
@@ -24,17 +36,18 @@ TANDEM_INLINE TANDEM_AVX512 float tandem_hsum(__m512 v) {
     return _mm_cvtss_f32(q);
 }
 
-/// A vector holding `low` in lanes 0-7 and `high` in lanes 8-15.
+/// A vector holding `low` in lanes 0-7 and `high` in lanes 8-15. With both values in
+/// memory this compiles to a broadcast load and a merge-masked broadcast load (no shuffle).
 TANDEM_INLINE TANDEM_AVX512 __m512 tandem_halves(float low, float high) {
-    return _mm512_insertf32x8(_mm512_set1_ps(low), _mm256_set1_ps(high), 1);
+    return _mm512_mask_mov_ps(_mm512_set1_ps(low), 0xFF00, _mm512_set1_ps(high));
 }
 
 /// Bytes 0-15 of `a` and `b` as [low nibbles a, high nibbles a, low b, high b]: the 64
 /// 4-bit values of two blocks in element order.
 TANDEM_INLINE TANDEM_AVX512 __m512i tandem_nibbles_pair(const uint8_t *a, const uint8_t *b) {
-    __m256i qa = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)a));
-    __m256i qb = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)b));
-    __m512i q = _mm512_inserti64x4(_mm512_castsi256_si512(qa), qb, 1);
+    // [a, a, b, b] by a broadcast load and a merge-masked broadcast load.
+    const __m512i qa = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)a));
+    __m512i q = _mm512_mask_broadcast_i32x4(qa, 0xFF00, _mm_loadu_si128((const __m128i *)b));
     // Shift the second copy of each block right by 4 (16-bit lanes 8-15 and 24-31).
     q = _mm512_mask_srli_epi16(q, 0xFF00FF00u, q, 4);
     return _mm512_and_si512(q, _mm512_set1_epi8(0x0F));
@@ -54,18 +67,19 @@ TANDEM_INLINE uint64_t tandem_load_u32(const uint8_t *p) {
 }
 
 /// The eight 6-bit scales (bytes 0-7) and minimums (bytes 8-15) of a Q4_K/Q5_K block,
-/// unpacked from its 12 packed bytes (see tandem_block_q4_K).
+/// unpacked from its 12 packed bytes (see tandem_block_q4_K) with vector operations on the
+/// three 32-bit words w0, w1, w2: scales 0-3 = w0 & 0x3f, scales 4-7 = low nibbles of w2
+/// plus the top two bits of w0; minimums likewise from w1 and the high nibbles of w2.
 TANDEM_INLINE TANDEM_AVX512 __m128i tandem_kquant_scales_mins(const uint8_t *packed) {
-    uint32_t w[3];
+    uint32_t w[4] = {0, 0, 0, 0};
     memcpy(w, packed, 12);
-    const uint32_t low6 = 0x3f3f3f3f, low4 = 0x0f0f0f0f, low2 = 0x03030303;
-    // Sub-blocks 0-3: low 6 bits of bytes 0-3 (scales) and 4-7 (mins).
-    // Sub-blocks 4-7: low/high nibbles of bytes 8-11 plus the top 2 bits of bytes 0-3 / 4-7.
-    const uint32_t scales0 = w[0] & low6;
-    const uint32_t mins0 = w[1] & low6;
-    const uint32_t scales1 = (w[2] & low4) | (((w[0] >> 6) & low2) << 4);
-    const uint32_t mins1 = ((w[2] >> 4) & low4) | (((w[1] >> 6) & low2) << 4);
-    return _mm_set_epi32((int)mins1, (int)mins0, (int)scales1, (int)scales0);
+    const __m128i v = _mm_loadu_si128((const __m128i *)w);
+    const __m128i a = _mm_shuffle_epi32(v, _MM_SHUFFLE(2, 1, 2, 0));   // w0 w2 w1 w2
+    const __m128i b = _mm_shuffle_epi32(v, _MM_SHUFFLE(1, 1, 0, 0));   // w0 w0 w1 w1
+    const __m128i low = _mm_and_si128(_mm_srlv_epi32(a, _mm_setr_epi32(0, 0, 0, 4)),
+                                      _mm_setr_epi32(0x3f3f3f3f, 0x0f0f0f0f, 0x3f3f3f3f, 0x0f0f0f0f));
+    const __m128i high = _mm_and_si128(_mm_srli_epi32(b, 2), _mm_setr_epi32(0, 0x30303030, 0, 0x30303030));
+    return _mm_or_si128(low, high);
 }
 
 /// Dispatches a row kernel `fn(row, acts, t0, nt, out, outStride)` over token tiles and

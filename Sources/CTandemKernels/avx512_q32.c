@@ -29,6 +29,7 @@ TANDEM_INLINE TANDEM_AVX512 void name(const uint8_t *rowBytes, const tandem_acti
     for (int k = 0; k < nt; k++) { acc[k] = _mm512_setzero_ps(); minAcc[k] = 0.0f; } \
     for (int64_t b = 0; b < nb; b += 2) { \
         const int single = (b + 1 == nb); \
+        TANDEM_PREFETCH_AHEAD((const char *)(x + b), 2 * sizeof(BlockType)); \
         __m512i w; \
         UNPACK \
         const __m512 dw = tandem_halves(tandem_h2f(x[b].d), single ? 0.0f : tandem_h2f(x[b + 1].d)); \

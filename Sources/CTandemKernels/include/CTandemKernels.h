@@ -5,10 +5,14 @@
 #include <stdint.h>
 #include "TandemBlocks.h"
 
-/// 1 when the CPU supports AVX-512 F/BW/VNNI, else 0.
+/// 1 when the CPU supports the AVX-512 subsets the avx512 kernels use (F, BW, VL, DQ,
+/// VNNI, VBMI: Ice Lake, Sapphire Rapids, Zen 4 and later), else 0.
 int tandem_cpu_has_avx512vnni(void);
 /// 1 when the CPU supports AVX2 and FMA, else 0.
 int tandem_cpu_has_avx2(void);
+
+/// Float32 value of every binary16 bit pattern (filled when the library loads).
+extern float tandem_fp16_table[65536];
 
 // MARK: - Atomics and spinning for the thread pool
 //
