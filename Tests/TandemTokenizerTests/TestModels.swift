@@ -5,8 +5,7 @@ import TandemTokenizer
 
 /// The absolute path of a named model's GGUF file, fetching it when missing.
 func modelPath(_ name: String) async throws -> String {
-    // TODO: ModelStore — switch to `try await ModelStore().ensure(name)` once that API lands.
-    NSHomeDirectory() + "/.cache/tandem/models/\(name).gguf"
+    try await ModelStore().ensure(name)
 }
 
 /// The models whose tokenizers the tests exercise, with the golden file made from each.
