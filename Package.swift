@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "TandemGGUF", targets: ["TandemGGUF"]),
         .library(name: "TandemTokenizer", targets: ["TandemTokenizer"]),
         .library(name: "TandemKernels", targets: ["TandemKernels"]),
+        .library(name: "TandemEngine", targets: ["TandemEngine"]),
         .library(name: "TandemModelStore", targets: ["TandemModelStore"]),
     ],
     dependencies: [
@@ -26,6 +27,8 @@ let package = Package(
         // Quantised block layouts, dot products, norms, thread pool.
         .target(name: "CTandemKernels"),
         .target(name: "TandemKernels", dependencies: ["TandemGGUF", "CTandemKernels"]),
+        // Models on the kernels: llama/qwen2 forward over many sequences, KV caches, sampling, generation.
+        .target(name: "TandemEngine", dependencies: ["TandemGGUF", "TandemTokenizer", "TandemKernels"]),
         // Named models, their sources and checksums, verified fetch into the cache.
         .target(name: "TandemModelStore", dependencies: [
             "TandemGGUF",
@@ -34,7 +37,7 @@ let package = Package(
         ]),
         // Command implementations; the executable only calls into this.
         .target(name: "TandemCLI", dependencies: [
-            "TandemGGUF", "TandemTokenizer", "TandemModelStore",
+            "TandemGGUF", "TandemTokenizer", "TandemEngine", "TandemModelStore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "tandem", dependencies: ["TandemCLI"]),
@@ -42,6 +45,7 @@ let package = Package(
         .testTarget(name: "TandemGGUFTests", dependencies: ["TandemGGUF"]),
         .testTarget(name: "TandemTokenizerTests", dependencies: ["TandemTokenizer", "TandemGGUF", "TandemModelStore"]),
         .testTarget(name: "TandemKernelsTests", dependencies: ["TandemKernels"]),
+        .testTarget(name: "TandemEngineTests", dependencies: ["TandemEngine", "TandemTokenizer", "TandemGGUF", "TandemKernels", "TandemModelStore"]),
         .testTarget(name: "TandemModelStoreTests", dependencies: ["TandemModelStore", "TandemGGUF"]),
     ],
     swiftLanguageModes: [.v6]

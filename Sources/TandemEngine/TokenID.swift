@@ -1,0 +1,4 @@
+import TandemTokenizer
+
+/// Token ids are the tokenizer's (`Int32`, index into the vocabulary).
+public typealias TokenID = TandemTokenizer.TokenID
