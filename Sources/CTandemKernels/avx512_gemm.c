@@ -35,6 +35,7 @@ static TANDEM_AVX512 void tandem_expand_q8_0(const uint8_t *row, int64_t columns
     const tandem_block_q8_0 *x = (const tandem_block_q8_0 *)row;
     const __m256i flip = _mm256_set1_epi8((char)0x80);
     for (int64_t b = 0; b < columns / 32; b++) {
+        if ((b & 1) == 0) TANDEM_PREFETCH_AHEAD((const char *)(x + b), 2 * sizeof(tandem_block_q8_0));
         _mm256_store_si256((__m256i *)(w + 32 * b), _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)x[b].qs), flip));
         ws[b] = tandem_h2f(x[b].d);
     }
@@ -47,6 +48,7 @@ static TANDEM_AVX512 void name(const uint8_t *row, int64_t columns, uint8_t *w, 
     const int64_t nb = columns / 32; \
     for (int64_t b = 0; b < nb; b += 2) { \
         const int single = (b + 1 == nb); \
+        TANDEM_PREFETCH_AHEAD((const char *)(x + b), 2 * sizeof(BlockType)); \
         __m512i v = single ? tandem_nibbles_single(x[b].qs) : tandem_nibbles_pair(x[b].qs, x[b + 1].qs); \
         HIGH_BITS \
         if (single) _mm256_store_si256((__m256i *)(w + 32 * b), _mm512_castsi512_si256(v)); \
@@ -77,6 +79,7 @@ TANDEM_INLINE TANDEM_AVX512 void tandem_expand_q45_K(const uint8_t *row, int64_t
     const __m256i lowMask = _mm256_set1_epi8(0x0F);
     for (int64_t b = 0; b < columns / 256; b++) {
         const uint8_t *block = row + b * blockBytes;
+        TANDEM_PREFETCH_AHEAD((const char *)block, blockBytes);
         const tandem_block_q4_K *x4 = (const tandem_block_q4_K *)block;
         const tandem_block_q5_K *x5 = (const tandem_block_q5_K *)block;
         const uint8_t *qs = fifthBit ? x5->qs : x4->qs;
@@ -117,6 +120,7 @@ static TANDEM_AVX512 void tandem_expand_q6_K(const uint8_t *row, int64_t columns
     const __m512i shiftRight = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(2), 1);
     for (int64_t b = 0; b < columns / 256; b++) {
         const tandem_block_q6_K *blk = x + b;
+        TANDEM_PREFETCH_AHEAD((const char *)blk, sizeof(tandem_block_q6_K));
         for (int h = 0; h < 2; h++) {
             const __m512i ql = _mm512_loadu_si512(blk->ql + 64 * h);
             const __m512i qh2 = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(blk->qh + 32 * h)));

@@ -114,12 +114,21 @@ TANDEM_INLINE TANDEM_AVX512 void tandem_row_q6_K(const uint8_t *rowBytes, const 
     // Per 16-bit lane shift counts: first 256 bits / second 256 bits.
     const __m512i shiftLeft = _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(2), 1);
     const __m512i shiftRight = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(2), 1);
+    const __mmask64 oddBytes = 0xAAAAAAAAAAAAAAAAull;
+    // Scale index for each 16-bit lane (8 lanes per 16-element group), in the odd byte.
+    __m512i spreadQ6[4];
+    for (int q = 0; q < 4; q++) {
+        spreadQ6[q] = _mm512_inserti64x4(
+            _mm512_castsi256_si512(_mm256_set_m128i(_mm_set1_epi8((char)(4 * q + 1)), _mm_set1_epi8((char)(4 * q)))),
+            _mm256_set_m128i(_mm_set1_epi8((char)(4 * q + 3)), _mm_set1_epi8((char)(4 * q + 2))), 1);
+    }
     for (int64_t b = 0; b < nb; b++) {
         const tandem_block_q6_K *blk = x + b;
         TANDEM_PREFETCH_AHEAD((const char *)blk, sizeof(tandem_block_q6_K));
         const float d = tandem_h2f(blk->d);
-        const __m256i scales16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)blk->scales));
-        const __m512i scales512 = _mm512_zextsi256_si512(scales16);
+        const __m128i scales8 = _mm_loadu_si128((const __m128i *)blk->scales);
+        const __m256i scales16 = _mm256_cvtepi8_epi16(scales8);
+        const __m512i scaleBytes = _mm512_castsi128_si512(scales8);
         __m512i w[4], sc[4];
         for (int h = 0; h < 2; h++) {
             const __m512i ql = _mm512_loadu_si512(blk->ql + 64 * h);
@@ -132,22 +141,10 @@ TANDEM_INLINE TANDEM_AVX512 void tandem_row_q6_K(const uint8_t *rowBytes, const 
             w[2 * h + 1] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), lowMask),
                                            _mm512_and_si512(_mm512_srlv_epi16(qh2, shiftRight), highMask));
             // 16-element groups of these 64: scales 8h + 0..3 and 8h + 4..7, 8 lanes each.
-            sc[2 * h] = _mm512_permutexvar_epi16(
-                _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_setr_epi16(
-                    8 * h + 0, 8 * h + 0, 8 * h + 0, 8 * h + 0, 8 * h + 0, 8 * h + 0, 8 * h + 0, 8 * h + 0,
-                    8 * h + 1, 8 * h + 1, 8 * h + 1, 8 * h + 1, 8 * h + 1, 8 * h + 1, 8 * h + 1, 8 * h + 1)),
-                    _mm256_setr_epi16(
-                    8 * h + 2, 8 * h + 2, 8 * h + 2, 8 * h + 2, 8 * h + 2, 8 * h + 2, 8 * h + 2, 8 * h + 2,
-                    8 * h + 3, 8 * h + 3, 8 * h + 3, 8 * h + 3, 8 * h + 3, 8 * h + 3, 8 * h + 3, 8 * h + 3), 1),
-                scales512);
-            sc[2 * h + 1] = _mm512_permutexvar_epi16(
-                _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_setr_epi16(
-                    8 * h + 4, 8 * h + 4, 8 * h + 4, 8 * h + 4, 8 * h + 4, 8 * h + 4, 8 * h + 4, 8 * h + 4,
-                    8 * h + 5, 8 * h + 5, 8 * h + 5, 8 * h + 5, 8 * h + 5, 8 * h + 5, 8 * h + 5, 8 * h + 5)),
-                    _mm256_setr_epi16(
-                    8 * h + 6, 8 * h + 6, 8 * h + 6, 8 * h + 6, 8 * h + 6, 8 * h + 6, 8 * h + 6, 8 * h + 6,
-                    8 * h + 7, 8 * h + 7, 8 * h + 7, 8 * h + 7, 8 * h + 7, 8 * h + 7, 8 * h + 7, 8 * h + 7), 1),
-                scales512);
+            // vpermb puts each signed scale in the high byte of its 16-bit lane; the
+            // arithmetic shift sign-extends it.
+            sc[2 * h] = _mm512_srai_epi16(_mm512_maskz_permutexvar_epi8(oddBytes, spreadQ6[2 * h], scaleBytes), 8);
+            sc[2 * h + 1] = _mm512_srai_epi16(_mm512_maskz_permutexvar_epi8(oddBytes, spreadQ6[2 * h + 1], scaleBytes), 8);
         }
         for (int k = 0; k < nt; k++) {
             const int64_t t = t0 + k;

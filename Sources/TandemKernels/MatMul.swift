@@ -216,7 +216,19 @@ enum CKernels {
             case .q6_K: tandem_avx512_matmul_q6_K
             default: nil
             }
-        case .avx2, .portable, .reference:
+        case .avx2:
+            switch type {
+            case .q4_0: tandem_avx2_matmul_q4_0
+            case .q4_1: tandem_avx2_matmul_q4_1
+            case .q5_0: tandem_avx2_matmul_q5_0
+            case .q5_1: tandem_avx2_matmul_q5_1
+            case .q8_0: tandem_avx2_matmul_q8_0
+            case .q4_K: tandem_avx2_matmul_q4_K
+            case .q5_K: tandem_avx2_matmul_q5_K
+            case .q6_K: tandem_avx2_matmul_q6_K
+            default: nil
+            }
+        case .portable, .reference:
             nil
         }
     }

@@ -68,6 +68,15 @@ TANDEM_DECLARE_MATMUL(avx512, q4_K)
 TANDEM_DECLARE_MATMUL(avx512, q5_K)
 TANDEM_DECLARE_MATMUL(avx512, q6_K)
 
+TANDEM_DECLARE_MATMUL(avx2, q4_0)
+TANDEM_DECLARE_MATMUL(avx2, q4_1)
+TANDEM_DECLARE_MATMUL(avx2, q5_0)
+TANDEM_DECLARE_MATMUL(avx2, q5_1)
+TANDEM_DECLARE_MATMUL(avx2, q8_0)
+TANDEM_DECLARE_MATMUL(avx2, q4_K)
+TANDEM_DECLARE_MATMUL(avx2, q5_K)
+TANDEM_DECLARE_MATMUL(avx2, q6_K)
+
 /// F32 weights and F32 activations: out[t * outStride + r] = sum_c w[r][c] * x[t][c].
 void tandem_avx512_matmul_f32(const float *weights, int64_t rowStride, int64_t rowCount,
                               const float *x, int64_t xStride, int64_t tokens, int64_t columns,
