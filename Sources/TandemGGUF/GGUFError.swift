@@ -22,6 +22,8 @@ public enum GGUFError: Error, Equatable, Sendable, CustomStringConvertible {
     case misalignedTensor(tensor: String, offset: UInt64, alignment: Int)
     case tensorOutOfBounds(tensor: String, start: UInt64, byteCount: Int, dataSize: Int)
     case tensorsOverlap(String, String)
+    /// A count within the file's size but past a limit of this reader (see `GGUFFile.maxMetadataValues`).
+    case limitExceeded(what: String, limit: Int, offset: Int)
     case missingKey(String)
     case wrongValueType(key: String, expected: String, found: String)
     case valueOutOfRange(key: String, value: String)
@@ -69,6 +71,8 @@ public enum GGUFError: Error, Equatable, Sendable, CustomStringConvertible {
             "tensor '\(tensor)' (\(byteCount) bytes at data offset \(start)) extends past the data section (\(dataSize) bytes)"
         case .tensorsOverlap(let first, let second):
             "tensors '\(first)' and '\(second)' overlap"
+        case .limitExceeded(let what, let limit, let offset):
+            "\(what) at offset \(offset) exceeds this reader's limit of \(limit)"
         case .missingKey(let key):
             "metadata key '\(key)' is missing"
         case .wrongValueType(let key, let expected, let found):

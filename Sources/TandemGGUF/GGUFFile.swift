@@ -20,6 +20,13 @@ public final class GGUFFile: @unchecked Sendable {
     public let dataStart: Int
     public let fileSize: Int
 
+    /// Most metadata values a file may hold: pairs plus array elements, nested ones included.
+    /// Real models hold about a million (vocabulary, scores, token types, merges); the limit
+    /// bounds decoded metadata to a few hundred MB however a count is corrupted.
+    public static let maxMetadataValues = 1 << 24
+    /// Most tensors a file may hold (real models: hundreds to tens of thousands).
+    public static let maxTensorCount = 1 << 20
+
     private let base: UnsafeRawPointer?
     private let tensorIndex: [String: Int]
 

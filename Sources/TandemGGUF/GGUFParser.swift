@@ -3,7 +3,9 @@
 /// Layout (GGUF v2/v3, little-endian): magic `GGUF`, u32 version, u64 tensor count,
 /// u64 metadata count, the key/value pairs, the tensor infos, padding to
 /// `general.alignment` (default 32), then the data section. Every count is checked against
-/// the bytes left before anything is allocated, so a hostile header cannot exhaust memory.
+/// the bytes left before anything is allocated, and against `GGUFFile.maxMetadataValues` /
+/// `maxTensorCount`: a decoded value takes up to 24 times the bytes it took in the file, so
+/// bounding counts by file size alone would let one corrupted count exhaust memory.
 struct GGUFParser {
     static let magic: UInt32 = 0x4655_4747  // "GGUF" read little-endian
     static let maxArrayDepth = 8
@@ -38,12 +40,20 @@ struct GGUFParser {
         guard tensorCount <= UInt64(cursor.remaining / 32) else {
             throw .countTooLarge(what: "tensor", count: tensorCount, offset: tensorCountOffset)
         }
+        guard keyCount <= UInt64(GGUFFile.maxMetadataValues) else {
+            throw .limitExceeded(what: "metadata count \(keyCount)", limit: GGUFFile.maxMetadataValues, offset: keyCountOffset)
+        }
+        guard tensorCount <= UInt64(GGUFFile.maxTensorCount) else {
+            throw .limitExceeded(what: "tensor count \(tensorCount)", limit: GGUFFile.maxTensorCount, offset: tensorCountOffset)
+        }
 
         var metadata = GGUFMetadata()
+        // Values decoded so far may not pass the limit: each pair is one, plus array elements.
+        var valueBudget = GGUFFile.maxMetadataValues - Int(keyCount)
         for index in 0..<Int(keyCount) {
             let keyOffset = cursor.offset
             let key = try cursor.readString("key of metadata pair \(index)")
-            let value = try readValue(&cursor, key: key)
+            let value = try readValue(&cursor, key: key, budget: &valueBudget)
             guard metadata.insert(key, value) else { throw .duplicateKey(key, offset: keyOffset) }
         }
 
@@ -84,16 +94,17 @@ struct GGUFParser {
         var byteCount: Int
     }
 
-    private static func readValue(_ cursor: inout ByteCursor, key: String) throws(GGUFError) -> GGUFValue {
+    private static func readValue(_ cursor: inout ByteCursor, key: String, budget: inout Int) throws(GGUFError) -> GGUFValue {
         let typeOffset = cursor.offset
         let raw = try cursor.read(UInt32.self, "type of '\(key)'")
         guard let type = GGUFValueType(rawValue: raw) else {
             throw .unknownValueType(raw: raw, key: key, offset: typeOffset)
         }
-        return try readValue(&cursor, type: type, key: key, depth: 0)
+        return try readValue(&cursor, type: type, key: key, depth: 0, budget: &budget)
     }
 
-    private static func readValue(_ cursor: inout ByteCursor, type: GGUFValueType, key: String, depth: Int) throws(GGUFError) -> GGUFValue {
+    private static func readValue(_ cursor: inout ByteCursor, type: GGUFValueType, key: String, depth: Int,
+                                  budget: inout Int) throws(GGUFError) -> GGUFValue {
         switch type {
         case .uint8: return .uint8(try cursor.read(UInt8.self, "value of '\(key)'"))
         case .int8: return .int8(try cursor.read(Int8.self, "value of '\(key)'"))
@@ -123,10 +134,15 @@ struct GGUFParser {
             guard count <= UInt64(cursor.remaining / elementType.minimumEncodedSize) else {
                 throw .countTooLarge(what: "array element of '\(key)'", count: count, offset: countOffset)
             }
+            guard count <= UInt64(budget) else {
+                throw .limitExceeded(what: "metadata values with the \(count) elements of '\(key)'",
+                                     limit: GGUFFile.maxMetadataValues, offset: countOffset)
+            }
+            budget -= Int(count)
             var elements: [GGUFValue] = []
             elements.reserveCapacity(Int(count))
             for _ in 0..<Int(count) {
-                elements.append(try readValue(&cursor, type: elementType, key: key, depth: depth + 1))
+                elements.append(try readValue(&cursor, type: elementType, key: key, depth: depth + 1, budget: &budget))
             }
             return .array(elementType, elements)
         }

@@ -104,7 +104,7 @@ struct RawGGUF {
         while bytes.count % alignment != 0 { bytes.append(0) }
     }
 
-    mutating func zeros(_ count: Int) { bytes.append(contentsOf: repeatElement(0, count: count)) }
+    mutating func zeros(_ count: Int) { bytes.append(contentsOf: [UInt8](repeating: 0, count: count)) }
 
     /// Little-endian bytes of a fixed-width value, for payloads.
     static func le<T: FixedWidthInteger>(_ value: T) -> [UInt8] {
@@ -177,6 +177,7 @@ extension GGUFError {
         case .misalignedTensor: "misalignedTensor"
         case .tensorOutOfBounds: "tensorOutOfBounds"
         case .tensorsOverlap: "tensorsOverlap"
+        case .limitExceeded: "limitExceeded"
         case .missingKey: "missingKey"
         case .wrongValueType: "wrongValueType"
         case .valueOutOfRange: "valueOutOfRange"
