@@ -42,7 +42,7 @@ let package = Package(
         ]),
         .executableTarget(name: "tandem", dependencies: ["TandemCLI"]),
 
-        .testTarget(name: "TandemGGUFTests", dependencies: ["TandemGGUF"]),
+        .testTarget(name: "TandemGGUFTests", dependencies: ["TandemGGUF", "TandemModelStore"]),
         .testTarget(name: "TandemTokenizerTests", dependencies: ["TandemTokenizer", "TandemGGUF", "TandemModelStore"]),
         .testTarget(name: "TandemKernelsTests", dependencies: ["TandemKernels"]),
         .testTarget(name: "TandemEngineTests", dependencies: ["TandemEngine", "TandemTokenizer", "TandemGGUF", "TandemKernels", "TandemModelStore"]),

@@ -1,9 +1,8 @@
 import Foundation
+import TandemModelStore
 
-/// The local path of the named model's GGUF file (e.g. "qwen2.5-coder-0.5b-instruct").
-///
-/// The file may not exist; tests that need it check and skip.
+/// The path of the named model's GGUF file (e.g. "qwen2.5-coder-0.5b-instruct"), fetched
+/// through the model store when it is not cached yet.
 func modelPath(_ name: String) async throws -> String {
-    // TODO: ModelStore — switch to `try await ModelStore().ensure(name)` once TandemModelStore has it.
-    NSHomeDirectory() + "/.cache/tandem/models/\(name).gguf"
+    try await ModelStore().ensure(name)
 }
