@@ -19,6 +19,14 @@
     do { for (int64_t _o = 0; _o < (int64_t)(bytes); _o += 64) \
         _mm_prefetch((p) + TANDEM_PREFETCH_DISTANCE + _o, _MM_HINT_T0); } while (0)
 
+/// Prefetches the cache lines of `bytes` bytes at `p`.
+#ifndef TANDEM_NO_GEMM_PREFETCH
+#define TANDEM_PREFETCH_SPAN(p, bytes) \
+    do { for (int64_t _o = 0; _o < (int64_t)(bytes); _o += 64) _mm_prefetch((p) + _o, _MM_HINT_T0); } while (0)
+#else
+#define TANDEM_PREFETCH_SPAN(p, bytes) do { (void)(p); } while (0)
+#endif
+
 /// Tokens whose accumulators a row kernel keeps in registers at once.
 #define TANDEM_TOKEN_TILE 4
 

@@ -154,7 +154,7 @@ TANDEM_INLINE void tandem_store_tile(float tile[4][48], int rows, int64_t t0, in
 /// weight offset (-1 for none); `hasMin` adds m · s.
 TANDEM_INLINE TANDEM_AVX512 void tandem_tile_q32(const tandem_panel *p, const tandem_interleaved *acts, int64_t t0,
                                                  const int NZ, const int offsetShift, const int hasMin,
-                                                 float tile[4][48]) {
+                                                 float tile[4][48], const char *prefetch, int64_t prefetchStep) {
     const int64_t ts = acts->tokenStride;
     const int64_t nb = acts->columns / 32;
     const int32_t *values = (const int32_t *)acts->values + t0;
@@ -162,6 +162,7 @@ TANDEM_INLINE TANDEM_AVX512 void tandem_tile_q32(const tandem_panel *p, const ta
     for (int r = 0; r < 4; r++)
         for (int z = 0; z < NZ; z++) acc[r][z] = _mm512_setzero_ps();
     for (int64_t b = 0; b < nb; b++) {
+        if (prefetch) TANDEM_PREFETCH_SPAN(prefetch + b * prefetchStep, prefetchStep);
         __m512i sums[4][3];
         for (int z = 0; z < NZ; z++) {
             __m512i init = _mm512_setzero_si512();
@@ -201,7 +202,8 @@ TANDEM_INLINE TANDEM_AVX512 void tandem_tile_q32(const tandem_panel *p, const ta
 /// Q6_K's offset 32 uses the per-16 sums; Q4_K/Q5_K subtract dmin·m·Σa per 32.
 TANDEM_INLINE TANDEM_AVX512 void tandem_tile_k(const tandem_panel *p, const tandem_interleaved *acts, int64_t t0,
                                                const int NZ, const int subWidth, const int offsetShift,
-                                               const int hasMin, float tile[4][48]) {
+                                               const int hasMin, float tile[4][48],
+                                               const char *prefetch, int64_t prefetchStep) {
     const int64_t ts = acts->tokenStride;
     const int64_t nb = acts->columns / 256;
     const int subsPerBlock = 256 / subWidth;
@@ -213,6 +215,7 @@ TANDEM_INLINE TANDEM_AVX512 void tandem_tile_k(const tandem_panel *p, const tand
         __m512 blockAcc[4][2];
         for (int r = 0; r < 4; r++)
             for (int z = 0; z < NZ; z++) blockAcc[r][z] = _mm512_setzero_ps();
+        if (prefetch) TANDEM_PREFETCH_SPAN(prefetch + b * prefetchStep, prefetchStep);
         for (int s = 0; s < subsPerBlock; s++) {
             const int64_t sub = b * subsPerBlock + s;
             __m512i sums[4][2];
@@ -271,7 +274,13 @@ typedef void (*tandem_expand_fn)(const uint8_t *, int64_t, uint8_t *, float *, f
                 const int64_t r = r0 + (i < rows ? i : rows - 1); \
                 EXPAND((const uint8_t *)weights + r * rowBytes, acts->columns, p.w[i], p.ws[i], p.wmin[i]); \
             } \
+            /* While the first token pass runs, prefetch the next four rows (contiguous). */ \
+            const int64_t nextRows = rowCount - (r0 + 4) < 4 ? rowCount - (r0 + 4) : 4; \
+            const char *nextBase = nextRows > 0 ? (const char *)weights + (r0 + 4) * rowBytes : 0; \
+            const int64_t scaleBlocks = acts->columns / (TILE_BLOCK); \
+            const int64_t step = nextRows > 0 ? (nextRows * rowBytes + scaleBlocks - 1) / scaleBlocks : 0; \
             for (int64_t t0 = 0; t0 < tokens; t0 += 16 * MAX_NZ) { \
+                const char *prefetch = t0 == 0 ? nextBase : 0; \
                 const int64_t left = (tokens - t0 + 15) / 16; \
                 const int nz = left < MAX_NZ ? (int)left : MAX_NZ; \
                 float tile[4][48]; \
@@ -291,7 +300,8 @@ TANDEM_AVX512 void tandem_avx512_gemm_##type(const void *weights, int64_t rowByt
                                              void *scratch) { \
     TANDEM_GEMM_BODY(tandem_expand_##type, TILE_Q32, 3); \
 }
-#define TILE_Q32(NZ) tandem_tile_q32(&p, acts, t0, NZ, SHIFT_ARG, MIN_ARG, tile)
+#define TILE_Q32(NZ) tandem_tile_q32(&p, acts, t0, NZ, SHIFT_ARG, MIN_ARG, tile, prefetch, step)
+#define TILE_BLOCK 32
 
 #define SHIFT_ARG 3
 #define MIN_ARG 0
@@ -311,7 +321,9 @@ TANDEM_GEMM_Q32(q5_1, -1, 1)
 #undef SHIFT_ARG
 #undef MIN_ARG
 
-#define TILE_K(NZ) tandem_tile_k(&p, acts, t0, (NZ) > 2 ? 2 : (NZ), K_WIDTH, K_SHIFT, K_MIN, tile)
+#undef TILE_BLOCK
+#define TILE_BLOCK 256
+#define TILE_K(NZ) tandem_tile_k(&p, acts, t0, (NZ) > 2 ? 2 : (NZ), K_WIDTH, K_SHIFT, K_MIN, tile, prefetch, step)
 #define TANDEM_GEMM_K(type) \
 TANDEM_AVX512 void tandem_avx512_gemm_##type(const void *weights, int64_t rowBytes, int64_t rowCount, \
                                              const tandem_interleaved *acts, float *out, int64_t outStride, \
