@@ -167,6 +167,11 @@ public enum MatMul {
             }
             return
         }
+        if backend != .reference {
+            PortableKernels.multiplyRows(weights, rows: rows, activations: activations,
+                                         output: output, outputStride: outputStride)
+            return
+        }
         for r in rows {
             let row = weights.row(r)
             for t in 0..<activations.tokens {

@@ -54,6 +54,30 @@ import TandemKernels
         }
     }
 
+    /// The portable Swift kernel computes the reference's expressions, so it matches exactly.
+    @Test(arguments: quantizedTypes)
+    func portableEqualsReferenceExactly(type: GGMLType) {
+        let columns = type.blockSize == 32 ? 352 : 768
+        let rows = 9, tokens = 5
+        let weights = randomWeights(type: type, rows: rows, columns: columns, seed: 31)
+        let input = randomActivations(count: tokens * columns, seed: 32)
+        weights.withUnsafeBytes { raw in
+            let w = try! WeightMatrix(type: type, rows: rows, columns: columns, data: raw.baseAddress!, byteCount: raw.count)
+            var outputs: [[Float]] = []
+            for backend in [KernelBackend.reference, .portable] {
+                var y = [Float](repeating: .nan, count: tokens * rows)
+                input.withUnsafeBufferPointer { x in
+                    y.withUnsafeMutableBufferPointer { out in
+                        MatMul.multiply(w, input: x.baseAddress!, tokens: tokens, output: out.baseAddress!,
+                                        workspace: MatMulWorkspace(backend: backend))
+                    }
+                }
+                outputs.append(y)
+            }
+            #expect(outputs[0].map(\.bitPattern) == outputs[1].map(\.bitPattern))
+        }
+    }
+
     @Test(arguments: quantizedTypes)
     func referenceMatchesDequantizedFloatDot(type: GGMLType) {
         let columns = type.blockSize == 32 ? 896 : 1536
