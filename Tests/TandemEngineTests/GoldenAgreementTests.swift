@@ -1,0 +1,37 @@
+import Foundation
+import TandemEngine
+import Testing
+
+/// Teacher-forced agreement with llama.cpp on every golden prompt (issue 2/7's bar):
+/// top-1 equal on ≥ 99% of positions, |Δ log p(reference top-1)| mean ≤ 0.05, max ≤ 0.3.
+@Suite(.serialized) struct GoldenAgreementTests {
+    @Test(arguments: TestModel.allCases)
+    func teacherForcedAgreesWithLlamaCpp(model: TestModel) async throws {
+        let engine = try await EngineCache.shared.engine(model)
+        let golden = try GoldenFile.load(model)
+        var positions = 0, agreeing = 0
+        var totalDifference: Float = 0, largestDifference: Float = 0
+        for entry in golden.greedy {
+            let cache = engine.makeCache()
+            let tokens = entry.prompt_ids + entry.continuation_ids
+            let output = try engine.forward(tokens, cache: cache, outputs: OutputRequest(rows: .all, distribution: .fullLogProbs))
+            for (step, reference) in entry.steps.enumerated() {
+                let row = entry.prompt_ids.count - 1 + step
+                let logProbs = try #require(output.tokens[row].distribution)
+                let ourTop = logProbs.indices.max { logProbs[$0] < logProbs[$1] }!
+                let referenceTop = Int(reference.top[0][0])
+                positions += 1
+                if ourTop == referenceTop { agreeing += 1 }
+                let difference = abs(logProbs[referenceTop] - Float(reference.top[0][1]))
+                totalDifference += difference
+                largestDifference = max(largestDifference, difference)
+            }
+        }
+        let agreement = Double(agreeing) / Double(positions)
+        let meanDifference = totalDifference / Float(positions)
+        print("golden \(model.rawValue): top-1 \(agreeing)/\(positions) = \(agreement), mean |Δlogp| \(meanDifference), max \(largestDifference)")
+        #expect(agreement >= 0.99)
+        #expect(meanDifference <= 0.05)
+        #expect(largestDifference <= 0.3)
+    }
+}
