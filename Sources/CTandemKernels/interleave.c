@@ -1,4 +1,5 @@
-// Token-interleaving of quantised activations for the batched kernels (portable C).
+// Token-interleaving of quantised activations for the batched kernels.
+#include <immintrin.h>
 #include <string.h>
 #include "CTandemKernels.h"
 
@@ -7,7 +8,7 @@ int64_t tandem_gemm_scratch_bytes(int64_t columns) {
     return 4 * (columns + 64) + 4 * (columns / 16 + 16) * 2 * (int64_t)sizeof(float) + 256;
 }
 
-void tandem_interleave_activations(const tandem_activations *acts, int64_t tokens, int64_t blockSize,
+__attribute__((target("avx512f"))) void tandem_interleave_activations(const tandem_activations *acts, int64_t tokens, int64_t blockSize,
                                    int64_t tokenStride, int8_t *values, float *scales,
                                    int32_t *offsetSums, float *minSums) {
     const int64_t columns = acts->columns;
@@ -15,18 +16,27 @@ void tandem_interleave_activations(const tandem_activations *acts, int64_t token
     const int64_t blocks = columns / blockSize;
     const int64_t offsetGroups = blockSize == 32 ? columns / 32 : columns / 16;
     const int64_t minGroups = blockSize == 32 ? blocks : columns / 32;
-    memset(values, 0, (size_t)(groups * tokenStride * 4));
-    memset(scales, 0, (size_t)(blocks * tokenStride) * sizeof(float));
-    memset(offsetSums, 0, (size_t)(offsetGroups * tokenStride) * sizeof(int32_t));
-    memset(minSums, 0, (size_t)(minGroups * tokenStride) * sizeof(float));
-    for (int64_t t = 0; t < tokens; t++) {
-        const int8_t *v = acts->values + t * acts->valueStride;
-        uint32_t *dst = (uint32_t *)values + t;
+    // Values: each 64-byte output row (one column group, 16 tokens) is one gather of the
+    // group's 4 bytes from 16 token rows; padding tokens gather nothing (zero).
+    const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    for (int64_t t0 = 0; t0 < tokenStride; t0 += 16) {
+        const int64_t valid = tokens - t0 < 0 ? 0 : (tokens - t0 < 16 ? tokens - t0 : 16);
+        const __mmask16 mask = (__mmask16)((1u << valid) - 1);
+        const __m512i offsets = _mm512_mullo_epi32(_mm512_add_epi32(lanes, _mm512_set1_epi32((int)t0)),
+                                                   _mm512_set1_epi32((int)acts->valueStride));
         for (int64_t g = 0; g < groups; g++) {
-            uint32_t word;
-            memcpy(&word, v + 4 * g, 4);
-            dst[g * tokenStride] = word;
+            const __m512i words = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), mask, offsets,
+                                                              acts->values + 4 * g, 1);
+            _mm512_storeu_si512((int32_t *)values + g * tokenStride + t0, words);
         }
+    }
+    // Padding tokens of the per-block arrays are zero.
+    for (int64_t t = tokens; t < tokenStride; t++) {
+        for (int64_t b = 0; b < blocks; b++) scales[b * tokenStride + t] = 0;
+        for (int64_t g = 0; g < offsetGroups; g++) offsetSums[g * tokenStride + t] = 0;
+        for (int64_t g = 0; g < minGroups; g++) minSums[g * tokenStride + t] = 0;
+    }
+    for (int64_t t = 0; t < tokens; t++) {
         for (int64_t b = 0; b < blocks; b++) scales[b * tokenStride + t] = acts->scales[t * blocks + b];
         if (blockSize == 32) {
             for (int64_t b = 0; b < blocks; b++) {
