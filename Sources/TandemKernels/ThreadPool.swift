@@ -57,28 +57,43 @@ public final class ThreadPool: @unchecked Sendable {
 
     /// `parallelFor` that also passes the participant (0..<threadCount) running each chunk,
     /// so a chunk can use per-thread scratch memory.
+    ///
+    /// Workers join while there are chunks left; the call returns as soon as every chunk is
+    /// done, without waiting for a worker that has not started (on a busy machine a
+    /// descheduled worker then costs nothing).
     public func parallelFor(count: Int, grain: Int = 1, _ body: (_ range: Range<Int>, _ participant: Int) -> Void) {
         precondition(grain >= 1, "grain must be positive")
         if count <= 0 { return }
         if threadCount == 1 || count <= grain { body(0..<count, 0); return }
         let next = state.nextIndex
         tandem_atomic_store(next, 0)
-        run { participant in
+        let chunks = { (participant: Int) in
             while true {
                 let start = Int(tandem_atomic_fetch_add(next, Int64(grain)))
                 if start >= count { break }
                 body(start..<min(start + grain, count), participant)
             }
         }
+        withoutActuallyEscaping(chunks) { escaping in
+            state.share(escaping)
+        }
     }
 }
 
 /// The shared state of a pool and its workers.
 ///
-/// Protocol: the dispatcher stores the job pointer, zeroes `finished`, then increments
-/// `generation` (sequentially consistent); a worker that sees a new generation reads the
-/// job, runs it and increments `finished`; the dispatcher spins until `finished` counts
-/// every worker before it clears the job. A worker that spun long enough registers in
+/// Protocol: the dispatcher stores the job pointer, then advances `generation` by 2 with
+/// the job's mode in its lowest bit (all atomics sequentially consistent), so a worker
+/// reads generation and mode in one load. A worker handles each generation it observes
+/// once:
+/// - mode "all" (`run`): it runs the job and increments `finished`; the dispatcher spins
+///   until `finished` counts every worker before it clears the job.
+/// - mode "share" (`parallelFor`): the dispatcher has set `open` before the increment. A
+///   worker increments `active`, then runs the job only if `open` is still set, then
+///   decrements `active`. The dispatcher, once its own share loop found no chunk left,
+///   clears `open` and spins until `active` is zero before it clears the job. Because both
+///   sides write, then read the other's word, at least one sees the other: either the
+///   dispatcher waits for the worker, or the worker skips the job. A worker that spun long enough registers in
 /// `sleepers` under `mutex` and re-checks `generation` before waiting, and the dispatcher
 /// broadcasts under `mutex` whenever `sleepers` is non-zero after its increment, so a
 /// wake-up is never lost (both sides use sequentially consistent atomics).
@@ -86,7 +101,8 @@ private final class PoolState: @unchecked Sendable {
     // @unchecked: see the protocol above; `job` is written only while no worker reads it.
     let participants: Int
     let spinNanoseconds: UInt64
-    /// Cache-line separated words: generation, finished, sleepers, shutdown, busy, nextIndex.
+    /// Cache-line separated words: generation (mode in bit 0: 0 all, 1 share), finished,
+    /// sleepers, shutdown, busy, nextIndex, (unused), open, active.
     private let words: UnsafeMutablePointer<Int64>
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let condition: UnsafeMutablePointer<pthread_cond_t>
@@ -98,12 +114,14 @@ private final class PoolState: @unchecked Sendable {
     private var shutdownFlag: UnsafeMutablePointer<Int64> { words + 24 }
     private var busy: UnsafeMutablePointer<Int64> { words + 32 }
     var nextIndex: UnsafeMutablePointer<Int64> { words + 40 }
+    private var open: UnsafeMutablePointer<Int64> { words + 56 }
+    private var active: UnsafeMutablePointer<Int64> { words + 64 }
 
     init(participants: Int, spinNanoseconds: UInt64) {
         self.participants = participants
         self.spinNanoseconds = spinNanoseconds
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: 48 * 8, alignment: 64)
-        words = raw.initializeMemory(as: Int64.self, repeating: 0, count: 48)
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: 72 * 8, alignment: 64)
+        words = raw.initializeMemory(as: Int64.self, repeating: 0, count: 72)
         mutex = .allocate(capacity: 1)
         condition = .allocate(capacity: 1)
         pthread_mutex_init(mutex, nil)
@@ -122,12 +140,27 @@ private final class PoolState: @unchecked Sendable {
         words.deallocate()
     }
 
+    /// Runs `body` on the caller and on whichever workers join in time (see the protocol).
+    func share(_ body: @escaping (Int) -> Void) {
+        precondition(tandem_atomic_fetch_add(busy, 1) == 0,
+                     "ThreadPool.parallelFor called concurrently or from inside a job")
+        job.pointee = body
+        tandem_atomic_store(open, 1)
+        advanceGeneration(mode: 1)
+        wakeSleepers()
+        body(0)
+        tandem_atomic_store(open, 0)
+        while tandem_atomic_load(active) != 0 { tandem_cpu_relax() }
+        job.pointee = nil
+        tandem_atomic_store(busy, 0)
+    }
+
     func dispatch(_ body: @escaping (Int) -> Void) {
         precondition(tandem_atomic_fetch_add(busy, 1) == 0,
                      "ThreadPool.run called concurrently or from inside a job")
         job.pointee = body
         tandem_atomic_store(finished, 0)
-        tandem_atomic_fetch_add(generation, 1)
+        advanceGeneration(mode: 0)
         wakeSleepers()
         body(0)
         let workers = Int64(participants - 1)
@@ -136,9 +169,15 @@ private final class PoolState: @unchecked Sendable {
         tandem_atomic_store(busy, 0)
     }
 
+    /// Only the (single) dispatcher writes `generation`.
+    private func advanceGeneration(mode: Int64) {
+        let current = tandem_atomic_load(generation)
+        tandem_atomic_store(generation, (current & ~1) + 2 + mode)
+    }
+
     func shutDown() {
         tandem_atomic_store(shutdownFlag, 1)
-        tandem_atomic_fetch_add(generation, 1)
+        advanceGeneration(mode: 0)
         pthread_mutex_lock(mutex)
         pthread_cond_broadcast(condition)
         pthread_mutex_unlock(mutex)
@@ -174,8 +213,14 @@ private final class PoolState: @unchecked Sendable {
             }
             seen = current
             if tandem_atomic_load(shutdownFlag) != 0 { return }
-            job.pointee!(index)
-            tandem_atomic_fetch_add(finished, 1)
+            if current & 1 == 0 {
+                job.pointee!(index)
+                tandem_atomic_fetch_add(finished, 1)
+            } else {
+                tandem_atomic_fetch_add(active, 1)
+                if tandem_atomic_load(open) != 0 { job.pointee!(index) }
+                tandem_atomic_fetch_add(active, -1)
+            }
         }
     }
 

@@ -28,6 +28,39 @@ struct KernelBench {
         }
     }
 
+    /// Small decode-sized products, where thread dispatch is a visible share of the time.
+    @Test func smallDecodeProducts() {
+        print("small products, 1 token: µs/call")
+        print("type  shape       1 thread  2 threads")
+        for (type, rows, columns) in [(GGMLType.q5_0, 128, 896), (.q5_0, 896, 896), (.q4_K, 256, 1536), (.q4_K, 1536, 1536)] {
+            let weights = randomWeights(type: type, rows: rows, columns: columns, seed: 3)
+            let input = randomActivations(count: columns, seed: 4)
+            let output = UnsafeMutablePointer<Float>.allocate(capacity: rows)
+            defer { output.deallocate() }
+            let workspace = MatMulWorkspace(tokens: 1, columns: columns)
+            var line = String(format: "%-5@ %4dx%-5d", type.name as NSString, rows, columns)
+            for threads in [1, 2] {
+                let pool = ThreadPool(threads: threads)
+                weights.withUnsafeBytes { raw in
+                    let w = try! WeightMatrix(type: type, rows: rows, columns: columns, data: raw.baseAddress!, byteCount: raw.count)
+                    input.withUnsafeBufferPointer { x in
+                        var best = Double.infinity
+                        for _ in 0..<5 {
+                            let calls = 2000
+                            let t0 = DispatchTime.now().uptimeNanoseconds
+                            for _ in 0..<calls {
+                                MatMul.multiply(w, input: x.baseAddress!, tokens: 1, output: output, workspace: workspace, pool: pool)
+                            }
+                            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - t0) / Double(calls) / 1000)
+                        }
+                        line += String(format: " %9.2f", best)
+                    }
+                }
+            }
+            print(line)
+        }
+    }
+
     private func bench(type: GGMLType, rows: Int, columns: Int, backend: KernelBackend) {
         let one = randomWeights(type: type, rows: rows, columns: columns, seed: 1)
         let copies = max(1, (512 << 20) / one.count)
