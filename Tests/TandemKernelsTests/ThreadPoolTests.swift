@@ -26,6 +26,23 @@ import TandemKernels
         #expect((0..<3).map { seen[$0] } == [1, 2, 3])
     }
 
+    /// Alternating `run` (every participant once) and `parallelFor` (workers optional),
+    /// with tiny jobs so late workers overlap the next dispatch.
+    @Test func alternatingRunAndParallelFor() {
+        let pool = ThreadPool(threads: 3, spinMicroseconds: 20)
+        let counts = UnsafeMutablePointer<Int>.allocate(capacity: 3)
+        let hits = UnsafeMutablePointer<Int>.allocate(capacity: 64)
+        defer { counts.deallocate(); hits.deallocate() }
+        for round in 0..<3000 {
+            counts.initialize(repeating: 0, count: 3)
+            pool.run { counts[$0] += 1 }
+            #expect(counts[0] == 1 && counts[1] == 1 && counts[2] == 1, "round \(round)")
+            hits.initialize(repeating: 0, count: 64)
+            pool.parallelFor(count: 64, grain: 8) { range, _ in for i in range { hits[i] += 1 } }
+            #expect((0..<64).allSatisfy { hits[$0] == 1 }, "round \(round)")
+        }
+    }
+
     @Test func wakesSleepingWorkers() async throws {
         let pool = ThreadPool(threads: 2, spinMicroseconds: 1)
         try await Task.sleep(for: .milliseconds(20))  // workers go to sleep
