@@ -9,10 +9,14 @@
 // -offset * Σa. Sub-block sums are then scaled in Float32 like the row kernels.
 #include "avx512_common.h"
 
+/// Rows expanded at once: 8 when one 16-token group is all there is (more rows share each
+/// activation load), else 4 (more token groups share each weight broadcast).
+#define TANDEM_PANEL_ROWS 8
+
 typedef struct {
-    uint8_t *w[4];      // expanded rows
-    float *ws[4];       // scale per sub-block
-    float *wmin[4];     // minimum per sub-block (Q4_1, Q5_1, Q4_K, Q5_K)
+    uint8_t *w[TANDEM_PANEL_ROWS];      // expanded rows
+    float *ws[TANDEM_PANEL_ROWS];       // scale per sub-block
+    float *wmin[TANDEM_PANEL_ROWS];     // minimum per sub-block (Q4_1, Q5_1, Q4_K, Q5_K)
 } tandem_panel;
 
 static TANDEM_AVX512 tandem_panel tandem_panel_in(void *scratch, int64_t columns) {
@@ -20,11 +24,11 @@ static TANDEM_AVX512 tandem_panel tandem_panel_in(void *scratch, int64_t columns
     uint8_t *base = (uint8_t *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
     const int64_t rowSpan = (columns + 63) & ~(int64_t)63;
     const int64_t subs = columns / 16 + 16;
-    float *floats = (float *)(base + 4 * rowSpan);
-    for (int i = 0; i < 4; i++) {
+    float *floats = (float *)(base + TANDEM_PANEL_ROWS * rowSpan);
+    for (int i = 0; i < TANDEM_PANEL_ROWS; i++) {
         p.w[i] = base + i * rowSpan;
         p.ws[i] = floats + i * subs;
-        p.wmin[i] = floats + (4 + i) * subs;
+        p.wmin[i] = floats + (TANDEM_PANEL_ROWS + i) * subs;
     }
     return p;
 }
@@ -141,7 +145,7 @@ static TANDEM_AVX512 void tandem_expand_q6_K(const uint8_t *row, int64_t columns
 
 /// Writes a 4-row × (16·nz)-token tile to out[t * outStride + r], skipping padding tokens
 /// and rows past `rows`.
-TANDEM_INLINE void tandem_store_tile(float tile[4][48], int rows, int64_t t0, int64_t tokens, int nz,
+TANDEM_INLINE void tandem_store_tile(float tile[TANDEM_PANEL_ROWS][48], int rows, int64_t t0, int64_t tokens, int nz,
                                      float *out, int64_t outStride) {
     const int64_t count = tokens - t0 < 16 * nz ? tokens - t0 : 16 * nz;
     for (int64_t k = 0; k < count; k++) {
@@ -153,30 +157,30 @@ TANDEM_INLINE void tandem_store_tile(float tile[4][48], int rows, int64_t t0, in
 /// 32-element block types: 4 rows × 16·NZ tokens (NZ ≤ 3). `offsetShift` is log2 of the
 /// weight offset (-1 for none); `hasMin` adds m · s.
 TANDEM_INLINE TANDEM_AVX512 void tandem_tile_q32(const tandem_panel *p, const tandem_interleaved *acts, int64_t t0,
-                                                 const int NZ, const int offsetShift, const int hasMin,
-                                                 float tile[4][48], const char *prefetch, int64_t prefetchStep) {
+                                                 const int R, const int NZ, const int offsetShift, const int hasMin,
+                                                 float tile[TANDEM_PANEL_ROWS][48], const char *prefetch, int64_t prefetchStep) {
     const int64_t ts = acts->tokenStride;
     const int64_t nb = acts->columns / 32;
     const int32_t *values = (const int32_t *)acts->values + t0;
-    __m512 acc[4][3];
-    for (int r = 0; r < 4; r++)
+    __m512 acc[TANDEM_PANEL_ROWS][3];
+    for (int r = 0; r < R; r++)
         for (int z = 0; z < NZ; z++) acc[r][z] = _mm512_setzero_ps();
     for (int64_t b = 0; b < nb; b++) {
         if (prefetch) TANDEM_PREFETCH_SPAN(prefetch + b * prefetchStep, prefetchStep);
-        __m512i sums[4][3];
+        __m512i sums[TANDEM_PANEL_ROWS][3];
         for (int z = 0; z < NZ; z++) {
             __m512i init = _mm512_setzero_si512();
             if (offsetShift >= 0) {
                 const __m512i s = _mm512_loadu_si512(acts->offsetSums + b * ts + t0 + 16 * z);
                 init = _mm512_sub_epi32(init, _mm512_slli_epi32(s, offsetShift));
             }
-            for (int r = 0; r < 4; r++) sums[r][z] = init;
+            for (int r = 0; r < R; r++) sums[r][z] = init;
         }
         const int32_t *av = values + 8 * b * ts;
         for (int g = 0; g < 8; g++) {
             __m512i a[3];
             for (int z = 0; z < NZ; z++) a[z] = _mm512_loadu_si512(av + g * ts + 16 * z);
-            for (int r = 0; r < 4; r++) {
+            for (int r = 0; r < R; r++) {
                 int32_t word;
                 memcpy(&word, p->w[r] + 32 * b + 4 * g, 4);
                 const __m512i wb = _mm512_set1_epi32(word);
@@ -185,60 +189,60 @@ TANDEM_INLINE TANDEM_AVX512 void tandem_tile_q32(const tandem_panel *p, const ta
         }
         for (int z = 0; z < NZ; z++) {
             const __m512 da = _mm512_loadu_ps(acts->scales + b * ts + t0 + 16 * z);
-            for (int r = 0; r < 4; r++)
+            for (int r = 0; r < R; r++)
                 acc[r][z] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sums[r][z]),
                                             _mm512_mul_ps(_mm512_set1_ps(p->ws[r][b]), da), acc[r][z]);
             if (hasMin) {
                 const __m512 s = _mm512_loadu_ps(acts->minSums + b * ts + t0 + 16 * z);
-                for (int r = 0; r < 4; r++) acc[r][z] = _mm512_fmadd_ps(_mm512_set1_ps(p->wmin[r][b]), s, acc[r][z]);
+                for (int r = 0; r < R; r++) acc[r][z] = _mm512_fmadd_ps(_mm512_set1_ps(p->wmin[r][b]), s, acc[r][z]);
             }
         }
     }
-    for (int r = 0; r < 4; r++)
+    for (int r = 0; r < R; r++)
         for (int z = 0; z < NZ; z++) _mm512_storeu_ps(tile[r] + 16 * z, acc[r][z]);
 }
 
 /// K-quant types: 4 rows × 16·NZ tokens (NZ ≤ 2), sub-blocks of `subWidth` (32 or 16).
 /// Q6_K's offset 32 uses the per-16 sums; Q4_K/Q5_K subtract dmin·m·Σa per 32.
 TANDEM_INLINE TANDEM_AVX512 void tandem_tile_k(const tandem_panel *p, const tandem_interleaved *acts, int64_t t0,
-                                               const int NZ, const int subWidth, const int offsetShift,
-                                               const int hasMin, float tile[4][48],
+                                               const int R, const int NZ, const int subWidth, const int offsetShift,
+                                               const int hasMin, float tile[TANDEM_PANEL_ROWS][48],
                                                const char *prefetch, int64_t prefetchStep) {
     const int64_t ts = acts->tokenStride;
     const int64_t nb = acts->columns / 256;
     const int subsPerBlock = 256 / subWidth;
     const int32_t *values = (const int32_t *)acts->values + t0;
-    __m512 acc[4][2];
-    for (int r = 0; r < 4; r++)
+    __m512 acc[TANDEM_PANEL_ROWS][2];
+    for (int r = 0; r < R; r++)
         for (int z = 0; z < NZ; z++) acc[r][z] = _mm512_setzero_ps();
     for (int64_t b = 0; b < nb; b++) {
-        __m512 blockAcc[4][2];
-        for (int r = 0; r < 4; r++)
+        __m512 blockAcc[TANDEM_PANEL_ROWS][2];
+        for (int r = 0; r < R; r++)
             for (int z = 0; z < NZ; z++) blockAcc[r][z] = _mm512_setzero_ps();
         if (prefetch) TANDEM_PREFETCH_SPAN(prefetch + b * prefetchStep, prefetchStep);
         for (int s = 0; s < subsPerBlock; s++) {
             const int64_t sub = b * subsPerBlock + s;
-            __m512i sums[4][2];
+            __m512i sums[TANDEM_PANEL_ROWS][2];
             for (int z = 0; z < NZ; z++) {
                 __m512i init = _mm512_setzero_si512();
                 if (offsetShift >= 0) {
                     const __m512i sum = _mm512_loadu_si512(acts->offsetSums + sub * ts + t0 + 16 * z);
                     init = _mm512_sub_epi32(init, _mm512_slli_epi32(sum, offsetShift));
                 }
-                for (int r = 0; r < 4; r++) sums[r][z] = init;
+                for (int r = 0; r < R; r++) sums[r][z] = init;
             }
             const int32_t *av = values + (sub * subWidth / 4) * ts;
             for (int g = 0; g < subWidth / 4; g++) {
                 __m512i a[2];
                 for (int z = 0; z < NZ; z++) a[z] = _mm512_loadu_si512(av + g * ts + 16 * z);
-                for (int r = 0; r < 4; r++) {
+                for (int r = 0; r < R; r++) {
                     int32_t word;
                     memcpy(&word, p->w[r] + sub * subWidth + 4 * g, 4);
                     const __m512i wb = _mm512_set1_epi32(word);
                     for (int z = 0; z < NZ; z++) sums[r][z] = _mm512_dpbusd_epi32(sums[r][z], wb, a[z]);
                 }
             }
-            for (int r = 0; r < 4; r++) {
+            for (int r = 0; r < R; r++) {
                 const __m512 scale = _mm512_set1_ps(p->ws[r][sub]);
                 for (int z = 0; z < NZ; z++)
                     blockAcc[r][z] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sums[r][z]), scale, blockAcc[r][z]);
@@ -246,17 +250,17 @@ TANDEM_INLINE TANDEM_AVX512 void tandem_tile_k(const tandem_panel *p, const tand
             if (hasMin) {
                 for (int z = 0; z < NZ; z++) {
                     const __m512 m = _mm512_loadu_ps(acts->minSums + sub * ts + t0 + 16 * z);
-                    for (int r = 0; r < 4; r++)
+                    for (int r = 0; r < R; r++)
                         blockAcc[r][z] = _mm512_fnmadd_ps(_mm512_set1_ps(p->wmin[r][sub]), m, blockAcc[r][z]);
                 }
             }
         }
         for (int z = 0; z < NZ; z++) {
             const __m512 da = _mm512_loadu_ps(acts->scales + b * ts + t0 + 16 * z);
-            for (int r = 0; r < 4; r++) acc[r][z] = _mm512_fmadd_ps(blockAcc[r][z], da, acc[r][z]);
+            for (int r = 0; r < R; r++) acc[r][z] = _mm512_fmadd_ps(blockAcc[r][z], da, acc[r][z]);
         }
     }
-    for (int r = 0; r < 4; r++)
+    for (int r = 0; r < R; r++)
         for (int z = 0; z < NZ; z++) _mm512_storeu_ps(tile[r] + 16 * z, acc[r][z]);
 }
 
@@ -268,26 +272,28 @@ typedef void (*tandem_expand_fn)(const uint8_t *, int64_t, uint8_t *, float *, f
     do { \
         tandem_panel p = tandem_panel_in(scratch, acts->columns); \
         const int64_t tokens = acts->tokens; \
-        for (int64_t r0 = 0; r0 < rowCount; r0 += 4) { \
-            const int rows = rowCount - r0 < 4 ? (int)(rowCount - r0) : 4; \
-            for (int i = 0; i < 4; i++) { \
+        const int R = tokens <= 16 ? 8 : 4; \
+        for (int64_t r0 = 0; r0 < rowCount; r0 += R) { \
+            const int rows = rowCount - r0 < R ? (int)(rowCount - r0) : R; \
+            for (int i = 0; i < R; i++) { \
                 const int64_t r = r0 + (i < rows ? i : rows - 1); \
                 EXPAND((const uint8_t *)weights + r * rowBytes, acts->columns, p.w[i], p.ws[i], p.wmin[i]); \
             } \
             /* While the first token pass runs, prefetch the next four rows (contiguous). */ \
-            const int64_t nextRows = rowCount - (r0 + 4) < 4 ? rowCount - (r0 + 4) : 4; \
-            const char *nextBase = nextRows > 0 ? (const char *)weights + (r0 + 4) * rowBytes : 0; \
+            const int64_t nextRows = rowCount - (r0 + R) < R ? rowCount - (r0 + R) : R; \
+            const char *nextBase = nextRows > 0 ? (const char *)weights + (r0 + R) * rowBytes : 0; \
             const int64_t scaleBlocks = acts->columns / (TILE_BLOCK); \
             const int64_t step = nextRows > 0 ? (nextRows * rowBytes + scaleBlocks - 1) / scaleBlocks : 0; \
             for (int64_t t0 = 0; t0 < tokens; t0 += 16 * MAX_NZ) { \
                 const char *prefetch = t0 == 0 ? nextBase : 0; \
                 const int64_t left = (tokens - t0 + 15) / 16; \
                 const int nz = left < MAX_NZ ? (int)left : MAX_NZ; \
-                float tile[4][48]; \
-                switch (nz) { \
-                case 3: TILE_CALL(3); break; \
-                case 2: TILE_CALL(2); break; \
-                default: TILE_CALL(1); break; \
+                float tile[TANDEM_PANEL_ROWS][48]; \
+                if (R == 8) { TILE_CALL(8, 1); } \
+                else switch (nz) { \
+                case 3: TILE_CALL(4, 3); break; \
+                case 2: TILE_CALL(4, 2); break; \
+                default: TILE_CALL(4, 1); break; \
                 } \
                 tandem_store_tile(tile, rows, t0, tokens, nz, out + r0, outStride); \
             } \
@@ -300,7 +306,7 @@ TANDEM_AVX512 void tandem_avx512_gemm_##type(const void *weights, int64_t rowByt
                                              void *scratch) { \
     TANDEM_GEMM_BODY(tandem_expand_##type, TILE_Q32, 3); \
 }
-#define TILE_Q32(NZ) tandem_tile_q32(&p, acts, t0, NZ, SHIFT_ARG, MIN_ARG, tile, prefetch, step)
+#define TILE_Q32(RR, NZ) tandem_tile_q32(&p, acts, t0, RR, NZ, SHIFT_ARG, MIN_ARG, tile, prefetch, step)
 #define TILE_BLOCK 32
 
 #define SHIFT_ARG 3
@@ -323,7 +329,7 @@ TANDEM_GEMM_Q32(q5_1, -1, 1)
 
 #undef TILE_BLOCK
 #define TILE_BLOCK 256
-#define TILE_K(NZ) tandem_tile_k(&p, acts, t0, (NZ) > 2 ? 2 : (NZ), K_WIDTH, K_SHIFT, K_MIN, tile, prefetch, step)
+#define TILE_K(RR, NZ) tandem_tile_k(&p, acts, t0, RR, (NZ) > 2 ? 2 : (NZ), K_WIDTH, K_SHIFT, K_MIN, tile, prefetch, step)
 #define TANDEM_GEMM_K(type) \
 TANDEM_AVX512 void tandem_avx512_gemm_##type(const void *weights, int64_t rowBytes, int64_t rowCount, \
                                              const tandem_interleaved *acts, float *out, int64_t outStride, \
