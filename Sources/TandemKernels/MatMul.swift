@@ -77,6 +77,22 @@ public final class MatMulWorkspace: @unchecked Sendable {
 /// of 32, or Q8_K-style blocks of 256 for K-quants), then integer dot products run per
 /// block. Output rows are split over the pool's threads; each thread runs all tokens of
 /// the call through each weight block while it is in cache.
+///
+/// Two data paths, chosen per call:
+/// - fewer than `batchThreshold` tokens (decode): row kernels read each weight block once
+///   from its memory map and dot it with up to 4 tokens at a time;
+/// - `batchThreshold` or more (prefill, verification): on AVX-512 the input is also
+///   interleaved by token, and each thread expands 4-8 weight rows to bytes once and runs
+///   every token through them (integer lanes = tokens, see CTandemKernels.h).
+///
+/// Typical engine use, per layer:
+/// ```swift
+/// let x = workspace.quantize(normed, tokens: n, columns: d, for: layer.query.type, pool: pool)
+/// MatMul.multiply(layer.query, activations: x, output: q, workspace: workspace, pool: pool)
+/// MatMul.multiply(layer.key, activations: x, output: k, workspace: workspace, pool: pool)  // same format
+/// MatMul.multiply(layer.gate, input: normed2, tokens: n, output: g, workspace: workspace, pool: pool)
+/// ```
+/// Thread-safety: a workspace and a pool serve one caller at a time.
 public enum MatMul {
     /// `output[t * outputStride + r] = dot(W[r], input[t * inputStride ...])`.
     ///
