@@ -10,6 +10,8 @@ public struct TokenDistribution: Sendable, Hashable {
     public let tokens: [TokenID]
     /// `probabilities[i]` is the probability of `tokens[i]`; each finite and > 0.
     public let probabilities: [Float]
+    /// Σ probabilities in Double, in token order: what a draw scales its uniform number by.
+    let total: Double
 
     /// A distribution from parallel arrays.
     /// - Precondition: same length, at least one entry, `tokens` strictly increasing,
@@ -25,6 +27,9 @@ public struct TokenDistribution: Sendable, Hashable {
         }
         self.tokens = tokens
         self.probabilities = probabilities
+        var total: Double = 0
+        for probability in probabilities { total += Double(probability) }
+        self.total = total
     }
 
     /// All probability on `token` (what greedy decoding's distribution is).

@@ -81,6 +81,34 @@ struct RandomSamplingTests {
         #expect(sampler.randomGenerator == before)
     }
 
+    @Test("a temperature so low that one token keeps all the weight: chosen without a draw")
+    func coldTemperature() {
+        var sampler = SamplingTestSupport.sampler(SamplingParameters(temperature: 0.001, seed: 8))
+        let before = sampler.randomGenerator
+        // Every other token is at least 0.1 below the best: weight e^(−0.1/0.001) underflows to 0.
+        var logits = (0..<1000).map { Float(($0 * 7) % 1000) * -0.1 }
+        #expect(sampler.sample(logits: &logits, recentTokens: []) == 0)
+        #expect(sampler.randomGenerator == before)
+    }
+
+    @Test("probabilities follow the logistic curve for two tokens, far into the tail")
+    func twoTokenTail() {
+        // p(token 1) = e^d / (1 + e^d) for logits [0, d]; checks the sampler's exp, vectorised
+        // (32 copies of the pair) and one at a time (a single pair).
+        var sampler = SamplingTestSupport.sampler(SamplingParameters(temperature: 1))
+        var worst: Double = 0
+        for step in 0...800 {
+            let d = -Float(step) * 0.1
+            let expected = Double(expf(d)) / (1 + Double(expf(d)))
+            let single = sampler.transformedDistribution(logits: [0, d], recentTokens: [])
+            let wide = sampler.transformedDistribution(logits: Array(repeating: [0, d], count: 32).flatMap { $0 },
+                                                       recentTokens: [])
+            worst = max(worst, abs(Double(single.probability(of: 1)) - expected) / expected)
+            worst = max(worst, abs(Double(wide.probability(of: 1)) * 32 - expected) / expected)
+        }
+        #expect(worst < 1e-5)
+    }
+
     @Test("sample(logits:) and sample(from: transformedDistribution) choose alike", arguments: [
         SamplingParameters(temperature: 1, seed: 21),
         SamplingParameters(temperature: 0.8, topK: 40, topP: 0.95, minP: 0.05, seed: 22),
