@@ -10,12 +10,14 @@
 /// `sample(from: transformedDistribution(logits:recentTokens:))` choose the same token and use
 /// the same draws, so the device can sample from the distribution it also sends for verification.
 ///
-/// Memory: the sampler keeps scratch buffers (candidate ids, sized to the vocabulary; recent
-/// tokens; a logit copy for `transformedDistribution`) and reuses them, so after its first call
-/// `sample` allocates nothing, greedy or not (counted with a malloc hook over every chain in
-/// `SamplingBenchmark`'s set). A value type: copying a sampler forks its random
-/// stream (a speculative branch can sample on a copy and be discarded). Not for concurrent use
-/// of one instance; give each sequence its own.
+/// Memory: the sampler keeps scratch buffers (candidate ids, sized to the vocabulary; the
+/// recent-token window; a logit copy for `transformedDistribution`) and reuses them, so once
+/// they have grown (first call; the window's first `repetitionPenaltyWindow` tokens) `sample`
+/// allocates nothing, greedy or not (checked with a counting malloc over greedy, penalty,
+/// temperature, top-k, top-p, min-p and llama.cpp's defaults).
+///
+/// A value type: copying a sampler forks its random stream (a speculative branch can sample on
+/// a copy and be discarded). Not for concurrent use of one instance; give each sequence its own.
 public struct Sampler: Sendable {
     /// The parameters, validated.
     public let parameters: SamplingParameters
