@@ -1,3 +1,4 @@
+import CTandemKernels
 import Foundation
 
 /// Element-wise activations, softmax and small vector operations used by the engine.
@@ -47,13 +48,28 @@ public enum VectorOps {
         for i in 0..<count { x[i] *= factor }
     }
 
-    /// `y[i] += factor * x[i]` (weighted sums of value vectors in attention).
+    /// `y[i] += factor * x[i]` (weighted sums of value vectors in attention). Uses the
+    /// AVX-512 or AVX2 C kernel when the CPU has it.
     public static func addScaled(_ x: UnsafePointer<Float>, by factor: Float, to y: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count { y[i] += factor * x[i] }
+        switch KernelBackend.best {
+        case .avx512: tandem_avx512_add_scaled_f32(x, factor, y, Int64(count))
+        case .avx2: tandem_avx2_add_scaled_f32(x, factor, y, Int64(count))
+        default: for i in 0..<count { y[i] += factor * x[i] }
+        }
     }
 
-    /// Σ a[i]·b[i] in Float32 (attention scores).
+    /// Σ a[i]·b[i] in Float32 (attention scores). Uses the AVX-512 or AVX2 C kernel when
+    /// the CPU has it; the sum order (and so the last bits) depends on the backend.
     public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
+        switch KernelBackend.best {
+        case .avx512: return tandem_avx512_dot_f32(a, b, Int64(count))
+        case .avx2: return tandem_avx2_dot_f32(a, b, Int64(count))
+        default: return portableDot(a, b, count: count)
+        }
+    }
+
+    /// The Swift dot product (four partial sums).
+    public static func portableDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
         // Four partial sums let the compiler keep several vector accumulators.
         var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
         var i = 0

@@ -1,4 +1,5 @@
 import CTandemKernels
+import Foundation
 
 /// Which implementation of the matrix products runs.
 ///
@@ -9,8 +10,14 @@ import CTandemKernels
 public enum KernelBackend: String, Sendable, CaseIterable, CustomStringConvertible {
     case reference, portable, avx2, avx512
 
-    /// The fastest backend this CPU runs, detected once.
+    /// The fastest backend this CPU runs, detected once. The environment variable
+    /// `TANDEM_KERNEL_BACKEND` (reference, portable, avx2, avx512) overrides it when that
+    /// backend runs here, for comparing numerics or speed.
     public static let best: KernelBackend = {
+        if let name = ProcessInfo.processInfo.environment["TANDEM_KERNEL_BACKEND"],
+           let chosen = KernelBackend(rawValue: name), chosen.isAvailable {
+            return chosen
+        }
         if tandem_cpu_has_avx512vnni() != 0 { return .avx512 }
         if tandem_cpu_has_avx2() != 0 { return .avx2 }
         return .portable

@@ -66,6 +66,20 @@ import TandemKernels
         for i in 0..<3 { #expect(abs(gate[i] - x[i] * up[i]) < 1e-6) }
     }
 
+    /// The C float kernels against plain loops, across lengths with tails.
+    @Test(arguments: [1, 15, 16, 33, 64, 128, 1000])
+    func floatDotAndAxpy(count: Int) {
+        let a = randomActivations(count: count, seed: 1), b = randomActivations(count: count, seed: 2)
+        var exact = 0.0
+        for i in 0..<count { exact += Double(a[i]) * Double(b[i]) }
+        let magnitude = zip(a, b).reduce(0.0) { $0 + abs(Double($1.0) * Double($1.1)) }
+        #expect(abs(Double(VectorOps.dot(a, b, count: count)) - exact) <= 1e-5 * magnitude + 1e-6)
+        #expect(abs(Double(VectorOps.portableDot(a, b, count: count)) - exact) <= 1e-5 * magnitude + 1e-6)
+        var y = b
+        VectorOps.addScaled(a, by: 0.5, to: &y, count: count)
+        for i in 0..<count { #expect(y[i] == b[i] + 0.5 * a[i] || abs(y[i] - (b[i] + 0.5 * a[i])) <= 1e-6 * abs(y[i])) }
+    }
+
     @Test func vectorOps() {
         var y: [Float] = [1, 2, 3]
         VectorOps.add([1, 1, 1], to: &y, count: 3)

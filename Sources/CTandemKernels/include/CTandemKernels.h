@@ -82,6 +82,15 @@ void tandem_avx512_matmul_f32(const float *weights, int64_t rowStride, int64_t r
                               const float *x, int64_t xStride, int64_t tokens, int64_t columns,
                               float *out, int64_t outStride);
 
+// MARK: - Float vectors (attention)
+
+/// Σ a[i]·b[i] (Float32 accumulation, 32 lanes).
+float tandem_avx512_dot_f32(const float *a, const float *b, int64_t count);
+float tandem_avx2_dot_f32(const float *a, const float *b, int64_t count);
+/// y[i] += factor · x[i].
+void tandem_avx512_add_scaled_f32(const float *x, float factor, float *y, int64_t count);
+void tandem_avx2_add_scaled_f32(const float *x, float factor, float *y, int64_t count);
+
 // MARK: - Batched products (many tokens)
 //
 // For batches the activations are rearranged token-interleaved, so one 512-bit register
