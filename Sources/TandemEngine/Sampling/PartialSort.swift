@@ -59,18 +59,32 @@ enum PartialSort {
         return size
     }
 
+    /// Sorts `ids` most likely first (a heapsort; no allocation).
+    static func sortMostLikelyFirst(_ ids: UnsafeMutableBufferPointer<Int32>, logits: UnsafeBufferPointer<Float>) {
+        func isMoreLikely(_ a: Int32, _ b: Int32) -> Bool {
+            let logitA = logits[Int(a)], logitB = logits[Int(b)]
+            return logitA > logitB || (logitA == logitB && a < b)
+        }
+        heapSort(ids, by: isMoreLikely)
+    }
+
     /// Sorts `ids` in increasing order (a heapsort; no allocation).
     static func sortAscending(_ ids: UnsafeMutableBufferPointer<Int32>) {
+        heapSort(ids, by: <)
+    }
+
+    /// Sorts `ids` best first by `isBetter`.
+    private static func heapSort(_ ids: UnsafeMutableBufferPointer<Int32>, by isBetter: (Int32, Int32) -> Bool) {
         var node = ids.count / 2
         while node > 0 {
             node &-= 1
-            siftDown(ids, from: node, size: ids.count, by: <)
+            siftDown(ids, from: node, size: ids.count, by: isBetter)
         }
         var end = ids.count
         while end > 1 {
             end &-= 1
             ids.swapAt(0, end)
-            siftDown(ids, from: 0, size: end, by: <)
+            siftDown(ids, from: 0, size: end, by: isBetter)
         }
     }
 

@@ -86,8 +86,8 @@ enum SamplingChain {
     ///
     /// Cost: with neither top-k nor top-p nothing is sorted: a vectorised exp per token for
     /// plain temperature, one threshold pass for min-p. Top-k: one O(V) selection pass. Top-p
-    /// without top-k: a vectorised exp per token for the normaliser, then selections of the
-    /// best 64, 1024, 16384 ... until the nucleus is found.
+    /// without top-k: a vectorised exp per token, then only the nucleus (and a thin margin)
+    /// is sorted (see `nucleus`).
     ///
     /// - Precondition: `candidates.count >= logits.count`; some logit is above −∞; none is +∞.
     static func filter(logits: UnsafeMutableBufferPointer<Float>, candidates: UnsafeMutableBufferPointer<Int32>,
@@ -126,21 +126,25 @@ enum SamplingChain {
             count = prefixLength(logits: readOnly, sorted: candidates, count: count, maxLogit: maxLogit,
                                  target: target, minLogit: minLogit) ?? count
         } else {
-            let target = Double(parameters.topP) * weightSum(readOnly, maxLogit: maxLogit)
-            var requested = min(64, logits.count)
-            while true {
-                let selected = PartialSort.selectMostLikely(requested, logits: readOnly, into: candidates)
-                if let length = prefixLength(logits: readOnly, sorted: candidates, count: selected,
-                                             maxLogit: maxLogit, target: target, minLogit: minLogit) {
-                    count = length
-                    break
-                }
-                if selected < requested || requested == logits.count {   // every candidate seen
-                    count = selected
-                    break
-                }
-                requested = min(logits.count, requested &* 16)
+            count = nucleus(logits: readOnly, candidates: candidates, maxLogit: maxLogit,
+                            topP: parameters.topP, minLogit: minLogit)
+        }
+        // The survivors are a most-likely-first prefix (listed in any order). A short one is put
+        // in id order; for a long one, a pass over the vocabulary that keeps what is at least as
+        // likely as its least likely member is cheaper than sorting it.
+        if count > 1024 {
+            // At least as likely as the least likely survivor: a larger logit, or the same logit
+            // and an id no larger. Tokens tied with it at larger ids are masked first, so a logit
+            // comparison alone decides.
+            var last = candidates[0]
+            for id in candidates[1..<count] {
+                let logit = logits[Int(id)], lastLogit = logits[Int(last)]
+                if logit < lastLogit || (logit == lastLogit && id > last) { last = id }
             }
+            let boundary = logits[Int(last)]
+            for index in (Int(last) + 1)..<logits.count where logits[index] == boundary { logits[index] = -.infinity }
+            return weighAll(logits: logits, maxLogit: maxLogit, temperature: parameters.temperature,
+                            minimumLogit: boundary)
         }
         let survivors = UnsafeMutableBufferPointer(rebasing: candidates[0..<count])
         PartialSort.sortAscending(survivors)
@@ -188,8 +192,119 @@ enum SamplingChain {
         return result
     }
 
-    /// Σ exp(logit − max) over the logits above −∞ (NaN excluded), sixteen at a time.
-    private static func weightSum(_ logits: UnsafeBufferPointer<Float>, maxLogit: Float) -> Double {
+    /// Top-p (with min-p, if on) when top-k is off: writes the kept ids to `candidates` and
+    /// returns how many, without sorting the vocabulary.
+    ///
+    /// The normaliser is one vectorised pass. Then the nucleus is looked for among the 64 most
+    /// likely tokens (one selection pass), which is where it usually is. A larger nucleus is
+    /// found with a histogram of weight by distance below the maximum (buckets of 1/4 logit,
+    /// down to 32 below): the buckets before the one where the mass reaches `topP` are in the
+    /// nucleus, and only a band of three buckets around that one is sorted and walked to find
+    /// the exact end. If rounding puts the end outside the band, every token is sorted.
+    /// The kept ids are returned in no particular order.
+    private static func nucleus(logits: UnsafeBufferPointer<Float>, candidates: UnsafeMutableBufferPointer<Int32>,
+                                maxLogit: Float, topP: Float, minLogit: Float) -> Int {
+        // The candidate buffer (as many 32-bit slots as logits) holds the weights meanwhile;
+        // the selection below overwrites the first `requested` of them.
+        let weights = UnsafeMutableRawPointer(candidates.baseAddress!)
+        let target = Double(topP) * weightSum(logits, maxLogit: maxLogit, storingWeightsIn: weights)
+        let requested = min(64, logits.count)
+        let selected = PartialSort.selectMostLikely(requested, logits: logits, into: candidates)
+        if let length = prefixLength(logits: logits, sorted: candidates, count: selected, maxLogit: maxLogit,
+                                     target: target, minLogit: minLogit) {
+            return length
+        }
+        if selected < requested { return selected }   // every token seen
+
+        for index in 0..<requested {   // restore the weights the selection overwrote
+            let logit = logits[index]
+            weights.storeBytes(of: logit > -.infinity ? SamplingExp.exp(logit - maxLogit) : 0,
+                               toByteOffset: index &* MemoryLayout<Float>.stride, as: Float.self)
+        }
+
+        let bucketCount = 128   // 1 KiB of Doubles: small enough for the stack
+        /// Quarter-logits below the maximum, rounded to nearest (by adding 1.5·2²³, which
+        /// leaves the integer in the low mantissa bits), the last bucket holding the rest.
+        /// `logit` must be above −∞.
+        func bucket(_ logit: Float) -> Int {
+            let scaled = min((maxLogit - logit) * 4, Float(bucketCount - 1))
+            return Int((scaled + 12_582_912).bitPattern &- 0x4B40_0000)
+        }
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: bucketCount) { mass in
+            mass.initialize(repeating: 0)
+            for index in logits.indices where logits[index] > -.infinity {
+                let slot = bucket(logits[index])
+                if slot < bucketCount - 1 {
+                    mass[slot] += Double(weights.load(fromByteOffset: index &* MemoryLayout<Float>.stride, as: Float.self))
+                }
+            }
+            var lastBucket = 0
+            var cumulative: Double = 0
+            while lastBucket < bucketCount - 1 {
+                cumulative += mass[lastBucket]
+                if cumulative >= target { break }
+                lastBucket &+= 1
+            }
+            // Buckets before the band are in the nucleus for sure; the band (the bucket where the
+            // mass reaches the target and one either side, for rounding) is sorted and walked.
+            let firstBand = max(lastBucket - 1, 0)
+            let lastBand = min(lastBucket + 1, bucketCount - 1)
+            var sure = 0
+            var sureMass: Double = 0
+            var minPCutsSurePart = false
+            for index in logits.indices where logits[index] > -.infinity && bucket(logits[index]) < firstBand {
+                // Slot `sure` ≤ `index`: its weight is read (when they are equal) before it is overwritten.
+                sureMass += Double(weights.load(fromByteOffset: index &* MemoryLayout<Float>.stride, as: Float.self))
+                if logits[index] < minLogit { minPCutsSurePart = true }
+                candidates[sure] = Int32(truncatingIfNeeded: index)
+                sure &+= 1
+            }
+            if minPCutsSurePart {
+                // The min-p set is shorter than the nucleus: it is the answer.
+                var kept = 0
+                for index in logits.indices where logits[index] >= minLogit {
+                    candidates[kept] = Int32(truncatingIfNeeded: index)
+                    kept &+= 1
+                }
+                return kept
+            }
+            if sureMass < target {
+                var collected = sure
+                for index in logits.indices where logits[index] > -.infinity {
+                    let slot = bucket(logits[index])
+                    if slot >= firstBand && slot <= lastBand {
+                        candidates[collected] = Int32(truncatingIfNeeded: index)
+                        collected &+= 1
+                    }
+                }
+                let band = UnsafeMutableBufferPointer(rebasing: candidates[sure..<collected])
+                PartialSort.sortMostLikelyFirst(band, logits: logits)
+                var cumulative = sureMass
+                for position in band.indices {
+                    let logit = logits[Int(band[position])]
+                    if logit < minLogit { return sure + position }
+                    cumulative += Double(SamplingExp.exp(logit - maxLogit))
+                    if cumulative >= target { return sure + position + 1 }
+                }
+                if lastBand == bucketCount - 1 { return collected }   // every token seen
+            }
+            // Rounding put the end of the nucleus outside the band: sort every token.
+            var collected = 0
+            for index in logits.indices where logits[index] > -.infinity {
+                candidates[collected] = Int32(truncatingIfNeeded: index)
+                collected &+= 1
+            }
+            let pool = UnsafeMutableBufferPointer(rebasing: candidates[0..<collected])
+            PartialSort.sortMostLikelyFirst(pool, logits: logits)
+            return prefixLength(logits: logits, sorted: pool, count: collected, maxLogit: maxLogit,
+                                target: target, minLogit: minLogit) ?? collected
+        }
+    }
+
+    /// Σ exp(logit − max) over the logits above −∞ (NaN excluded), sixteen at a time; each
+    /// weight is also stored as a Float at the logit's index in `weights` when given.
+    private static func weightSum(_ logits: UnsafeBufferPointer<Float>, maxLogit: Float,
+                                  storingWeightsIn weights: UnsafeMutableRawPointer?) -> Double {
         typealias Lanes = SamplingExp.Lanes
         var sum: Double = 0
         var index = 0
@@ -199,9 +314,10 @@ enum SamplingChain {
             var chunks = 0
             while index &+ Lanes.scalarCount <= logits.count {
                 let values = raw.loadUnaligned(fromByteOffset: index &* MemoryLayout<Float>.stride, as: Lanes.self)
-                var weights = SamplingExp.exp(values - maxLogit)
-                weights.replace(with: 0, where: .!(values .> -.infinity))
-                block += weights
+                var laneWeights = SamplingExp.exp(values - maxLogit)
+                laneWeights.replace(with: 0, where: .!(values .> -.infinity))
+                weights?.storeBytes(of: laneWeights, toByteOffset: index &* MemoryLayout<Float>.stride, as: Lanes.self)
+                block += laneWeights
                 chunks &+= 1
                 if chunks == 64 {
                     sum += Double(block.sum())
@@ -213,17 +329,19 @@ enum SamplingChain {
             sum += Double(block.sum())
         }
         while index < logits.count {
-            if logits[index] > -.infinity { sum += Double(SamplingExp.exp(logits[index] - maxLogit)) }
+            let weight: Float = logits[index] > -.infinity ? SamplingExp.exp(logits[index] - maxLogit) : 0
+            weights?.storeBytes(of: weight, toByteOffset: index &* MemoryLayout<Float>.stride, as: Float.self)
+            sum += Double(weight)
             index &+= 1
         }
         return sum
     }
 
-    /// Temperature and normalisation over the whole vocabulary (no filter): tokens at −∞ or
-    /// NaN get probability 0. The weights are computed sixteen at a time, exactly as the
-    /// one-at-a-time tail computes them.
-    private static func weighAll(logits: UnsafeMutableBufferPointer<Float>, maxLogit: Float,
-                                 temperature: Float) -> Survivors {
+    /// Temperature and normalisation over the whole vocabulary. Kept: every token above −∞
+    /// with a logit ≥ `minimumLogit` (NaN excluded); the rest get probability 0. The weights
+    /// are computed sixteen at a time, exactly as the one-at-a-time tail does.
+    private static func weighAll(logits: UnsafeMutableBufferPointer<Float>, maxLogit: Float, temperature: Float,
+                                 minimumLogit: Float = -.infinity) -> Survivors {
         typealias Lanes = SamplingExp.Lanes
         var sum: Double = 0
         var index = 0
@@ -235,7 +353,7 @@ enum SamplingChain {
                 let offset = index &* MemoryLayout<Float>.stride
                 let values = raw.loadUnaligned(fromByteOffset: offset, as: Lanes.self)
                 var weights = SamplingExp.exp((values - maxLogit) / temperature)
-                weights.replace(with: 0, where: .!(values .> -.infinity))
+                weights.replace(with: 0, where: .!((values .>= minimumLogit) .& (values .> -.infinity)))
                 raw.storeBytes(of: weights, toByteOffset: offset, as: Lanes.self)
                 block += weights
                 chunks &+= 1
@@ -250,7 +368,7 @@ enum SamplingChain {
         }
         while index < logits.count {
             let logit = logits[index]
-            let weight = logit > -.infinity ? SamplingExp.exp((logit - maxLogit) / temperature) : 0
+            let weight = logit >= minimumLogit && logit > -.infinity ? SamplingExp.exp((logit - maxLogit) / temperature) : 0
             logits[index] = weight
             sum += Double(weight)
             index &+= 1

@@ -39,8 +39,24 @@ enum SamplingExp {
         return result
     }
 
-    /// The same function for one value (lane 0 of the vector form, so the bits are identical).
+    /// The same function for one value: the same operations in the same order, so the same
+    /// bits as a lane of the vector form.
     static func exp(_ x: Float) -> Float {
-        exp(Lanes(repeating: x))[0]
+        guard x >= lowest else { return 0 }
+        let clamped = min(x, highest)
+        let shifted = clamped * 1.442_695_04 + 12_582_912
+        let n = shifted - 12_582_912
+        let nBits = Int32(bitPattern: shifted.bitPattern) &- 0x4B40_0000
+        var r = clamped - n * 0.693_359_375
+        r = r - n * -2.121_944_4e-4
+        let r2 = r * r
+        var p: Float = 1.987_569_15e-4
+        p = p * r + 1.398_199_95e-3
+        p = p * r + 8.333_451_9e-3
+        p = p * r + 4.166_579_59e-2
+        p = p * r + 1.666_666_55e-1
+        p = p * r + 5.000_000_12e-1
+        let er = p * r2 + r + 1
+        return er * Float(bitPattern: UInt32(bitPattern: (nBits &+ 127) &<< 23))
     }
 }

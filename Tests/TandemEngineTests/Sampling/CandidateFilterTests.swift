@@ -105,6 +105,49 @@ struct CandidateFilterTests {
         SamplingParameters(temperature: 1, topP: 0.5, repetitionPenalty: 1.3, repetitionPenaltyWindow: 16),
     ]
 
+    @Test("long survivor lists keep exactly the lowest ids among ties")
+    func longTiedPrefix() {
+        // All 4096 logits equal: top-p 0.5 keeps exactly half, top-k 3000 the first 3000, by id.
+        let flat = [Float](repeating: 0, count: 4096)
+        #expect(SamplingTestSupport.survivors(SamplingParameters(temperature: 1, topP: 0.5), logits: flat)
+                    == Array(0..<2048))
+        #expect(SamplingTestSupport.survivors(SamplingParameters(temperature: 1, topK: 3000), logits: flat)
+                    == Array(0..<3000))
+        var sampler = SamplingTestSupport.sampler(SamplingParameters(temperature: 1, topP: 0.5, seed: 5))
+        for _ in 0..<200 {
+            var logits = flat
+            #expect(sampler.sample(logits: &logits, recentTokens: []) < 2048)
+        }
+    }
+
+    /// Flat vocabularies, where the nucleus holds thousands of tokens.
+    static let wideChains: [SamplingParameters] = [
+        SamplingParameters(temperature: 1, topP: 0.95),
+        SamplingParameters(temperature: 0.7, topP: 0.5),
+        SamplingParameters(temperature: 1, topP: 0.95, minP: 0.3),
+        SamplingParameters(temperature: 1, topP: 0.3, minP: 0.2),
+        SamplingParameters(temperature: 1.2, topK: 20_000, topP: 0.9),
+        SamplingParameters(temperature: 1, topK: 5000),
+    ]
+
+    @Test("agrees with the reference when the nucleus holds thousands of tokens", arguments: wideChains)
+    func wideReference(parameters: SamplingParameters) {
+        for seed in UInt64(0)..<3 {
+            var generator = Xoshiro256StarStar(seed: seed)
+            let logits = (0..<30_000).map { _ in
+                let value = Float(-3 * generator.nextUnitInterval())
+                return seed == 1 ? (value * 16).rounded() / 16 : value
+            }
+            var sampler = SamplingTestSupport.sampler(parameters)
+            let distribution = sampler.transformedDistribution(logits: logits, recentTokens: [])
+            let expected = ReferenceSamplingChain.distribution(logits: logits, recentTokens: [], parameters: parameters)
+            #expect(distribution.tokens == expected.map(\.token), "seed \(seed)")
+            let largestError = zip(distribution.probabilities, expected)
+                .map { abs(Double($0) - $1.probability) / $1.probability }.max() ?? 0
+            #expect(largestError < 1e-4, "seed \(seed)")
+        }
+    }
+
     @Test("agrees with a plain sort-everything reference on random vocabularies", arguments: chains)
     func reference(parameters: SamplingParameters) {
         for seed in UInt64(0)..<6 {
