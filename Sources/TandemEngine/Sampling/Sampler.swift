@@ -48,10 +48,11 @@ public struct Sampler: Sendable {
     ///     repetition penalty looks at its last `repetitionPenaltyWindow` entries. Every id
     ///     must index `logits`.
     /// - Complexity: O(V). Greedy is a vectorised maximum; plain temperature and min-p sort
-    ///   nothing; top-k is one selection pass; top-p without top-k sorts only as many
-    ///   candidates as the nucleus needs. Over 151,936 logits on this project's 2-core test
-    ///   machine (release, `SamplingBenchmark`): greedy ≈ 60 µs, top-k or min-p ≈ 100 µs,
-    ///   top-p alone ≈ 0.3 ms, plain temperature ≈ 0.7 ms.
+    ///   nothing; top-k is one selection pass; top-p without top-k sorts only around the end
+    ///   of the nucleus. Over 151,936 logits on this project's shared 2-core machine (release,
+    ///   `SamplingBenchmark`, under load): greedy 50–100 µs, top-k or min-p 100–150 µs, top-p
+    ///   alone 0.3–0.5 ms (about 3 ms when the nucleus holds ten thousand tokens), plain
+    ///   temperature 0.7–1 ms.
     public mutating func sample(logits: UnsafeMutableBufferPointer<Float>,
                                 recentTokens: some Collection<TokenID>) -> TokenID {
         applyRepetitionPenalty(to: logits, recentTokens: recentTokens)
