@@ -2,11 +2,23 @@ import CTandemKernels
 import Foundation
 
 /// Element-wise activations, softmax and small vector operations used by the engine.
-/// Simple loops the compiler vectorises; the engine's time is in the matrix products.
+///
+/// On AVX-512 / AVX2 CPUs the exponential-based ones run vectorised C code (a Cephes-style
+/// exp within 1 ulp of `expf`, as llama.cpp vectorises them); elsewhere, and in the
+/// `portable…` twins the tests compare against, plain Swift loops with `expf`.
 public enum VectorOps {
     /// Numerically stable softmax of `count` floats in place: exp(x − max) / Σ, the sum in
     /// Double as ggml's `ggml_vec_soft_max_f32`. Entries of −∞ become 0 (masking).
     public static func softmax(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        switch KernelBackend.best {
+        case .avx512: tandem_avx512_softmax(x, Int64(count))
+        case .avx2: tandem_avx2_softmax(x, Int64(count))
+        default: portableSoftmax(x, count: count)
+        }
+    }
+
+    /// The Swift softmax.
+    public static func portableSoftmax(_ x: UnsafeMutablePointer<Float>, count: Int) {
         guard count > 0 else { return }
         var maximum = -Float.infinity
         for i in 0..<count { maximum = max(maximum, x[i]) }
@@ -22,11 +34,24 @@ public enum VectorOps {
 
     /// SiLU (swish): x · σ(x) = x / (1 + e^(−x)), in place.
     public static func silu(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count { x[i] = x[i] / (1 + expf(-x[i])) }
+        switch KernelBackend.best {
+        case .avx512: tandem_avx512_swiglu(x, nil, Int64(count))
+        case .avx2: tandem_avx2_swiglu(x, nil, Int64(count))
+        default: for i in 0..<count { x[i] = x[i] / (1 + expf(-x[i])) }
+        }
     }
 
     /// SwiGLU: `gate[i] = silu(gate[i]) * up[i]` (the LLaMA feed-forward gate), in place in `gate`.
     public static func swiglu(gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, count: Int) {
+        switch KernelBackend.best {
+        case .avx512: tandem_avx512_swiglu(gate, up, Int64(count))
+        case .avx2: tandem_avx2_swiglu(gate, up, Int64(count))
+        default: portableSwiglu(gate: gate, up: up, count: count)
+        }
+    }
+
+    /// The Swift SwiGLU.
+    public static func portableSwiglu(gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, count: Int) {
         for i in 0..<count {
             let g = gate[i]
             gate[i] = g / (1 + expf(-g)) * up[i]

@@ -80,6 +80,23 @@ import TandemKernels
         for i in 0..<count { #expect(y[i] == b[i] + 0.5 * a[i] || abs(y[i] - (b[i] + 0.5 * a[i])) <= 1e-6 * abs(y[i])) }
     }
 
+    /// The vectorised exp-based ops against the Swift loops with `expf`.
+    @Test(arguments: [1, 7, 16, 17, 100, 4864])
+    func vectorisedActivationsMatchPortable(count: Int) {
+        let gate = randomActivations(count: count, seed: 5).map { $0 * 4 }
+        let up = randomActivations(count: count, seed: 6)
+        var fast = gate, slow = gate
+        VectorOps.swiglu(gate: &fast, up: up, count: count)
+        VectorOps.portableSwiglu(gate: &slow, up: up, count: count)
+        for i in 0..<count { #expect(abs(fast[i] - slow[i]) <= 4e-6 * max(abs(slow[i]), 1e-6), "swiglu \(i)") }
+        var scores = gate, reference = gate
+        if count > 1 { scores[0] = -.infinity; reference[0] = -.infinity }  // a masked position
+        VectorOps.softmax(&scores, count: count)
+        VectorOps.portableSoftmax(&reference, count: count)
+        if count > 1 { #expect(scores[0] == 0) }
+        for i in 0..<count { #expect(abs(scores[i] - reference[i]) <= 2e-6 * max(reference[i], 1e-30), "softmax \(i)") }
+    }
+
     @Test func vectorOps() {
         var y: [Float] = [1, 2, 3]
         VectorOps.add([1, 1, 1], to: &y, count: 3)

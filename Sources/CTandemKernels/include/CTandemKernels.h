@@ -91,6 +91,19 @@ float tandem_avx2_dot_f32(const float *a, const float *b, int64_t count);
 void tandem_avx512_add_scaled_f32(const float *x, float factor, float *y, int64_t count);
 void tandem_avx2_add_scaled_f32(const float *x, float factor, float *y, int64_t count);
 
+// MARK: - Element-wise (elementwise.c)
+
+/// x[i] = e^x[i] in place (≈1 ulp; inputs below −103.97 give 0).
+void tandem_avx512_exp(float *x, int64_t count);
+/// gate[i] = silu(gate[i]) · up[i] in place (`up` may be NULL for plain SiLU).
+void tandem_avx512_swiglu(float *gate, const float *up, int64_t count);
+void tandem_avx2_swiglu(float *gate, const float *up, int64_t count);
+/// Stable softmax in place.
+void tandem_avx512_softmax(float *x, int64_t count);
+void tandem_avx2_softmax(float *x, int64_t count);
+/// Σ x[i]², squares in Float32, sum in Double.
+double tandem_avx512_sum_squares(const float *x, int64_t count);
+
 // MARK: - Batched products (many tokens)
 //
 // For batches the activations are rearranged token-interleaved, so one 512-bit register
