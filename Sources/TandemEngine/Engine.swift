@@ -27,14 +27,17 @@ public final class Engine: @unchecked Sendable {
     static let logitChunk = 32
 
     /// Loads and validates the model at `path`.
-    /// - Parameter threads: threads for matrix work (default: the active processor count).
-    public convenience init(path: String, threads: Int? = nil) throws {
+    /// - Parameters:
+    ///   - threads: threads for matrix work (default: the active processor count).
+    ///   - backend: kernel implementation (default: the fastest this CPU runs; `.reference`
+    ///     runs the scalar twins, for checking the fast paths end to end).
+    public convenience init(path: String, threads: Int? = nil, backend: KernelBackend = .best) throws {
         let file: GGUFFile
         do { file = try GGUFFile(path: path) } catch { throw EngineError.file(error) }
-        try self.init(file: file, threads: threads)
+        try self.init(file: file, threads: threads, backend: backend)
     }
 
-    public init(file: GGUFFile, threads: Int? = nil) throws {
+    public init(file: GGUFFile, threads: Int? = nil, backend: KernelBackend = .best) throws {
         self.file = file
         tokenizer = try Tokenizer(gguf: file)
         guard let embedding = file.tensor(named: "token_embd.weight") else { throw EngineError.missingTensor("token_embd.weight") }
@@ -51,7 +54,8 @@ public final class Engine: @unchecked Sendable {
         guard count >= 1 else { throw EngineError.invalidRequest("threads must be at least 1") }
         threadCount = count
         pool = ThreadPool(threads: count)
-        workspace = MatMulWorkspace(tokens: 1, columns: max(configuration.embeddingLength, configuration.feedForwardLength))
+        guard backend.isAvailable else { throw EngineError.invalidRequest("kernel backend \(backend) does not run on this CPU") }
+        workspace = MatMulWorkspace(backend: backend, tokens: 1, columns: max(configuration.embeddingLength, configuration.feedForwardLength))
         rope = Rope(headDim: configuration.headDim, rotaryDims: configuration.ropeDimensions,
                     base: configuration.ropeBase, style: configuration.architecture.ropeStyle)
     }
@@ -121,5 +125,29 @@ public final class Engine: @unchecked Sendable {
                 throw .invalidRequest("top-k \(k) is outside 0...\(c.vocabularySize)")
             }
         }
+    }
+}
+
+extension Engine {
+    /// The next-token distribution from a residual-stream row (`TokenOutput.layerOutputs`):
+    /// applies the output norm and head, as if the remaining blocks were skipped (early exit).
+    /// Applied to the last block's output it gives the model's own distribution.
+    public func distribution(fromLayerOutput hidden: [Float], topK: Int) throws(EngineError) -> [TokenLogProb] {
+        let c = configuration
+        guard hidden.count == c.embeddingLength else {
+            throw .invalidRequest("hidden state has \(hidden.count) floats, expected \(c.embeddingLength)")
+        }
+        guard topK >= 0 && topK <= c.vocabularySize else { throw .invalidRequest("top-k \(topK) out of range") }
+        lock.lock()
+        defer { lock.unlock() }
+        let normed = scratch.normed.ensure(c.embeddingLength)
+        hidden.withUnsafeBufferPointer {
+            RMSNorm.apply($0.baseAddress!, weight: weights.outputNorm, epsilon: c.rmsEpsilon, output: normed, count: c.embeddingLength)
+        }
+        let logits = scratch.logits.ensure(Self.logitChunk * c.vocabularySize)
+        MatMul.multiply(weights.output, input: normed, tokens: 1, output: logits, workspace: workspace, pool: pool)
+        var token = TokenOutput(index: 0, position: 0)
+        fill(&token, logits: logits, request: .topK(topK))
+        return token.top
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import TandemEngine
+import TandemKernels
 import TandemModelStore
 import Testing
 
@@ -18,18 +19,28 @@ enum TestModel: String, CaseIterable, Sendable, CustomTestStringConvertible {
     }
 
     var testDescription: String { rawValue }
+
+    /// All models, or those named in `TANDEM_TEST_MODELS` (comma-separated), for experiments.
+    static var selected: [TestModel] {
+        guard let names = ProcessInfo.processInfo.environment["TANDEM_TEST_MODELS"] else { return allCases }
+        return allCases.filter { names.split(separator: ",").contains(Substring($0.rawValue)) }
+    }
 }
 
 /// Engines load once per test run (fetching the model through the store when missing).
 actor EngineCache {
     static let shared = EngineCache()
-    private var engines: [TestModel: Engine] = [:]
+    private var engines: [String: Engine] = [:]
 
-    func engine(_ model: TestModel) async throws -> Engine {
-        if let engine = engines[model] { return engine }
+    /// `TANDEM_TEST_BACKEND` (reference, portable, avx2, avx512) overrides the default backend.
+    func engine(_ model: TestModel, backend requested: KernelBackend? = nil) async throws -> Engine {
+        let override = ProcessInfo.processInfo.environment["TANDEM_TEST_BACKEND"].flatMap(KernelBackend.init(rawValue:))
+        let backend = requested ?? override ?? .best
+        let key = "\(model.rawValue)/\(backend)"
+        if let engine = engines[key] { return engine }
         let path = try await ModelStore().ensure(model.rawValue)
-        let engine = try Engine(path: path)
-        engines[model] = engine
+        let engine = try Engine(path: path, backend: backend)
+        engines[key] = engine
         return engine
     }
 }
