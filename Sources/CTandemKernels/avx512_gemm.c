@@ -80,25 +80,30 @@ TANDEM_EXPAND_NIBBLES(tandem_expand_q5_1, tandem_block_q5_1, TANDEM_FIFTH_BITS, 
 TANDEM_INLINE TANDEM_AVX512 void tandem_expand_q45_K(const uint8_t *row, int64_t columns, uint8_t *w, float *ws,
                                                      float *wmin, const int fifthBit) {
     const int64_t blockBytes = fifthBit ? sizeof(tandem_block_q5_K) : sizeof(tandem_block_q4_K);
-    const __m256i lowMask = _mm256_set1_epi8(0x0F);
     for (int64_t b = 0; b < columns / 256; b++) {
         const uint8_t *block = row + b * blockBytes;
         TANDEM_PREFETCH_AHEAD((const char *)block, blockBytes);
         const tandem_block_q4_K *x4 = (const tandem_block_q4_K *)block;
         const tandem_block_q5_K *x5 = (const tandem_block_q5_K *)block;
         const uint8_t *qs = fifthBit ? x5->qs : x4->qs;
-        const __m256i qh = fifthBit ? _mm256_loadu_si256((const __m256i *)x5->qh) : _mm256_setzero_si256();
-        for (int c = 0; c < 4; c++) {
-            const __m256i q = _mm256_loadu_si256((const __m256i *)(qs + 32 * c));
-            __m256i lo = _mm256_and_si256(q, lowMask);
-            __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), lowMask);
+        // Two chunks (64 bytes, sub-blocks 4k..4k+3) at a time: low nibbles are sub-blocks
+        // 4k and 4k+2, high nibbles 4k+1 and 4k+3, stored in that order (see
+        // tandem_k_location) so no shuffles are needed.
+        const __m512i qh2 = fifthBit ? _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)x5->qh))
+                                     : _mm512_setzero_si512();
+        for (int k = 0; k < 2; k++) {
+            const __m512i q = _mm512_loadu_si512(qs + 64 * k);
+            __m512i lo = _mm512_and_si512(q, _mm512_set1_epi8(0x0F));
+            __m512i hi = _mm512_and_si512(_mm512_srli_epi16(q, 4), _mm512_set1_epi8(0x0F));
             if (fifthBit) {
-                const __m256i sixteen = _mm256_set1_epi8(0x10);
-                lo = _mm256_mask_blend_epi8(_mm256_test_epi8_mask(qh, _mm256_set1_epi8((char)(1 << (2 * c)))), lo, _mm256_or_si256(lo, sixteen));
-                hi = _mm256_mask_blend_epi8(_mm256_test_epi8_mask(qh, _mm256_set1_epi8((char)(2 << (2 * c)))), hi, _mm256_or_si256(hi, sixteen));
+                const __m512i sixteen = _mm512_set1_epi8(0x10);
+                const __m512i bitsLo = _mm512_inserti64x4(_mm512_set1_epi8((char)(1 << (4 * k))), _mm256_set1_epi8((char)(1 << (4 * k + 2))), 1);
+                const __m512i bitsHi = _mm512_inserti64x4(_mm512_set1_epi8((char)(1 << (4 * k + 1))), _mm256_set1_epi8((char)(1 << (4 * k + 3))), 1);
+                lo = _mm512_mask_blend_epi8(_mm512_test_epi8_mask(qh2, bitsLo), lo, _mm512_or_si512(lo, sixteen));
+                hi = _mm512_mask_blend_epi8(_mm512_test_epi8_mask(qh2, bitsHi), hi, _mm512_or_si512(hi, sixteen));
             }
-            _mm256_store_si256((__m256i *)(w + 256 * b + 64 * c), lo);
-            _mm256_store_si256((__m256i *)(w + 256 * b + 64 * c + 32), hi);
+            _mm512_store_si512(w + 256 * b + 128 * k, lo);
+            _mm512_store_si512(w + 256 * b + 128 * k + 64, hi);
         }
         // Scales in bytes 0-7 and minimums in 8-15, widened to 16 floats.
         const __m512 scalesMins = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(tandem_kquant_scales_mins(x4->scales)));
@@ -142,6 +147,13 @@ static TANDEM_AVX512 void tandem_expand_q6_K(const uint8_t *row, int64_t columns
 }
 
 // MARK: - Kernels
+
+/// Where sub-block `sub` (32 wide) of an expanded Q4_K/Q5_K row starts, in sub-block units:
+/// within each group of four the order is 0, 2, 1, 3 (see tandem_expand_q45_K).
+TANDEM_INLINE int64_t tandem_k_location(int64_t sub) {
+    const int64_t j = sub & 3;
+    return (sub & ~(int64_t)3) | ((j & 1) << 1) | (j >> 1);
+}
 
 /// Writes a 4-row × (16·nz)-token tile to out[t * outStride + r], skipping padding tokens
 /// and rows past `rows`.
@@ -205,7 +217,8 @@ TANDEM_INLINE TANDEM_AVX512 void tandem_tile_q32(const tandem_panel *p, const ta
 /// K-quant types: 4 rows × 16·NZ tokens (NZ ≤ 2), sub-blocks of `subWidth` (32 or 16).
 /// Q6_K's offset 32 uses the per-16 sums; Q4_K/Q5_K subtract dmin·m·Σa per 32.
 TANDEM_INLINE TANDEM_AVX512 void tandem_tile_k(const tandem_panel *p, const tandem_interleaved *acts, int64_t t0,
-                                               const int R, const int NZ, const int subWidth, const int offsetShift,
+                                               const int R, const int NZ, const int subWidth, const int permuted,
+                                               const int offsetShift,
                                                const int hasMin, float tile[TANDEM_PANEL_ROWS][48],
                                                const char *prefetch, int64_t prefetchStep) {
     const int64_t ts = acts->tokenStride;
@@ -232,12 +245,13 @@ TANDEM_INLINE TANDEM_AVX512 void tandem_tile_k(const tandem_panel *p, const tand
                 for (int r = 0; r < R; r++) sums[r][z] = init;
             }
             const int32_t *av = values + (sub * subWidth / 4) * ts;
+            const int64_t weightOffset = (permuted ? tandem_k_location(sub) : sub) * subWidth;
             for (int g = 0; g < subWidth / 4; g++) {
                 __m512i a[2];
                 for (int z = 0; z < NZ; z++) a[z] = _mm512_loadu_si512(av + g * ts + 16 * z);
                 for (int r = 0; r < R; r++) {
                     int32_t word;
-                    memcpy(&word, p->w[r] + sub * subWidth + 4 * g, 4);
+                    memcpy(&word, p->w[r] + weightOffset + 4 * g, 4);
                     const __m512i wb = _mm512_set1_epi32(word);
                     for (int z = 0; z < NZ; z++) sums[r][z] = _mm512_dpbusd_epi32(sums[r][z], wb, a[z]);
                 }
@@ -329,7 +343,7 @@ TANDEM_GEMM_Q32(q5_1, -1, 1)
 
 #undef TILE_BLOCK
 #define TILE_BLOCK 256
-#define TILE_K(RR, NZ) tandem_tile_k(&p, acts, t0, RR, (NZ) > 2 ? 2 : (NZ), K_WIDTH, K_SHIFT, K_MIN, tile, prefetch, step)
+#define TILE_K(RR, NZ) tandem_tile_k(&p, acts, t0, RR, (NZ) > 2 ? 2 : (NZ), K_WIDTH, K_PERMUTED, K_SHIFT, K_MIN, tile, prefetch, step)
 #define TANDEM_GEMM_K(type) \
 TANDEM_AVX512 void tandem_avx512_gemm_##type(const void *weights, int64_t rowBytes, int64_t rowCount, \
                                              const tandem_interleaved *acts, float *out, int64_t outStride, \
@@ -338,14 +352,17 @@ TANDEM_AVX512 void tandem_avx512_gemm_##type(const void *weights, int64_t rowByt
 }
 
 #define K_WIDTH 32
+#define K_PERMUTED 1
 #define K_SHIFT -1
 #define K_MIN 1
 TANDEM_GEMM_K(q4_K)
 TANDEM_GEMM_K(q5_K)
 #undef K_WIDTH
+#undef K_PERMUTED
 #undef K_SHIFT
 #undef K_MIN
 #define K_WIDTH 16
+#define K_PERMUTED 0
 #define K_SHIFT 5
 #define K_MIN 0
 TANDEM_GEMM_K(q6_K)
