@@ -42,10 +42,12 @@ let package = Package(
         ]),
         .executableTarget(name: "tandem", dependencies: ["TandemCLI"]),
 
-        .testTarget(name: "TandemGGUFTests", dependencies: ["TandemGGUF", "TandemModelStore"]),
-        .testTarget(name: "TandemTokenizerTests", dependencies: ["TandemTokenizer", "TandemGGUF", "TandemModelStore"]),
+        // Shared by the test targets: the test models (fetched through the store) and golden files.
+        .target(name: "TandemTestSupport", dependencies: ["TandemModelStore"], path: "Tests/TandemTestSupport"),
+        .testTarget(name: "TandemGGUFTests", dependencies: ["TandemGGUF", "TandemTestSupport"]),
+        .testTarget(name: "TandemTokenizerTests", dependencies: ["TandemTokenizer", "TandemGGUF", "TandemTestSupport"]),
         .testTarget(name: "TandemKernelsTests", dependencies: ["TandemKernels"]),
-        .testTarget(name: "TandemEngineTests", dependencies: ["TandemEngine", "TandemTokenizer", "TandemGGUF", "TandemKernels", "TandemModelStore"]),
+        .testTarget(name: "TandemEngineTests", dependencies: ["TandemEngine", "TandemTokenizer", "TandemGGUF", "TandemKernels", "TandemModelStore", "TandemTestSupport"]),
         .testTarget(name: "TandemModelStoreTests", dependencies: ["TandemModelStore", "TandemGGUF"]),
     ],
     swiftLanguageModes: [.v6]

@@ -7,7 +7,8 @@ public struct GenerationRequest: Sendable {
     /// Most tokens to generate (stop tokens not counted).
     public var maxTokens: Int
     public var sampling: SamplingParameters
-    /// Tokens that end generation (not emitted). Default: the tokenizer's end-of-sequence.
+    /// Tokens that end generation (not emitted). Default: the model's end-of-generation
+    /// tokens (`StopCondition(endOfGenerationOf:)`, e.g. `<|im_end|>` and `<|endoftext|>`).
     public var stopTokens: Set<TokenID>?
     /// Strings that end generation when they appear in the text (not emitted).
     public var stopStrings: [String]
@@ -59,7 +60,7 @@ extension Engine {
         guard !request.prompt.isEmpty else { throw EngineError.invalidRequest("the prompt is empty") }
         guard request.maxTokens >= 0 else { throw EngineError.invalidRequest("maxTokens must not be negative") }
         var sampler = try Sampler(parameters: request.sampling)
-        let stopTokens = request.stopTokens ?? Set([tokenizer.eosTokenID].compactMap { $0 })
+        let stopTokens = request.stopTokens ?? StopCondition(endOfGenerationOf: tokenizer).tokenIDs
         var stopMatcher = try StopMatcher(stopStrings: request.stopStrings)
         var detokenizer = StreamingDetokenizer(tokenizer: tokenizer)
         let clock = ContinuousClock()

@@ -1,5 +1,6 @@
 import Foundation
 import TandemEngine
+import TandemTestSupport
 import Testing
 
 /// Teacher-forced agreement with llama.cpp on every golden prompt (issue 2/7's bar):
@@ -8,16 +9,16 @@ import Testing
     @Test(arguments: TestModel.selected)
     func teacherForcedAgreesWithLlamaCpp(model: TestModel) async throws {
         let engine = try await EngineCache.shared.engine(model)
-        let golden = try GoldenFile.load(model)
+        let golden = try model.golden()
         var positions = 0, agreeing = 0
         var misses: [String] = []
         var totalDifference: Float = 0, largestDifference: Float = 0
         for (prompt, entry) in golden.greedy.enumerated() {
             let cache = engine.makeCache()
-            let tokens = entry.prompt_ids + entry.continuation_ids
+            let tokens = entry.promptIDs + entry.continuationIDs
             let output = try engine.forward(tokens, cache: cache, outputs: OutputRequest(rows: .all, distribution: .fullLogProbs))
             for (step, reference) in entry.steps.enumerated() {
-                let row = entry.prompt_ids.count - 1 + step
+                let row = entry.promptIDs.count - 1 + step
                 let logProbs = try #require(output.tokens[row].distribution)
                 let ourTop = logProbs.indices.max { logProbs[$0] < logProbs[$1] }!
                 let referenceTop = Int(reference.top[0][0])

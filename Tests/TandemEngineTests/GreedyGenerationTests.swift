@@ -1,5 +1,6 @@
 import Foundation
 import TandemEngine
+import TandemTestSupport
 import Testing
 
 /// Greedy `generate` reproduces llama.cpp's 40-token continuations (bar: ≥ 5 of 6 per model).
@@ -7,15 +8,15 @@ import Testing
     @Test(arguments: TestModel.selected)
     func reproducesLlamaCppContinuations(model: TestModel) async throws {
         let engine = try await EngineCache.shared.engine(model)
-        let golden = try GoldenFile.load(model)
+        let golden = try model.golden()
         var exact = 0
         for entry in golden.greedy {
-            let request = GenerationRequest(prompt: entry.prompt_ids, maxTokens: entry.continuation_ids.count)
+            let request = GenerationRequest(prompt: entry.promptIDs, maxTokens: entry.continuationIDs.count)
             var generated: [TokenID] = []
             for try await event in engine.generate(request) {
                 if case .token(let id) = event { generated.append(id) }
             }
-            var expected = entry.continuation_ids
+            var expected = entry.continuationIDs
             if let eos = engine.tokenizer.eosTokenID, expected.last == eos { expected.removeLast() }
             if generated == expected {
                 exact += 1
