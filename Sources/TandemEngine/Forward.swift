@@ -6,6 +6,7 @@ extension Engine {
         var sequence: Int
         var index: Int      // among the sequence's new tokens
         var row: Int        // row in the batch's scratch
+        var token: Int      // position in the sequence's `SequenceOutput.tokens`
     }
 
     /// Receives rows of raw logits in place of `.logits` arrays: (sequence, token, row).
@@ -32,7 +33,7 @@ extension Engine {
             case .all: 0..<n
             }
             for i in indices {
-                outputRows.append(OutputRow(sequence: s, index: i, row: rowStart[s] + i))
+                outputRows.append(OutputRow(sequence: s, index: i, row: rowStart[s] + i, token: outputs[s].tokens.count))
                 outputs[s].tokens.append(TokenOutput(index: i, position: startLengths[s] + i))
             }
         }
@@ -58,8 +59,8 @@ extension Engine {
                 let wantsImportance = batch.map { $0.outputs.attentionLayers.contains(l) }
                 layer(l, batch: batch, rowStart: rowStart, startLengths: startLengths, total: total,
                       importance: zip(importance, wantsImportance).map { $1 ? $0 : nil })
-                for (k, output) in outputRows.enumerated() where batch[output.sequence].outputs.layerOutputs.contains(l) {
-                    outputs[output.sequence].tokens[tokenIndex(k, outputRows)].layerOutputs
+                for output in outputRows where batch[output.sequence].outputs.layerOutputs.contains(l) {
+                    outputs[output.sequence].tokens[output.token].layerOutputs
                         .append(Array(UnsafeBufferPointer(start: x + output.row * d, count: d)))
                 }
             }
@@ -84,13 +85,6 @@ extension Engine {
             }
         }
         return outputs
-    }
-
-    /// Position of output row `k` among its sequence's outputs.
-    private func tokenIndex(_ k: Int, _ rows: [OutputRow]) -> Int {
-        var index = 0
-        for j in 0..<k where rows[j].sequence == rows[k].sequence { index += 1 }
-        return index
     }
 
     /// One transformer block over all rows of the batch, updating the residual in place.
@@ -192,11 +186,9 @@ extension Engine {
             RMSNorm.apply(x + output.row * d, weight: weights.outputNorm, epsilon: c.rmsEpsilon,
                           output: normed + k * d, count: d)
         }
-        var counters = [Int](repeating: 0, count: batch.count)
         var slots: [(sequence: Int, token: Int, k: Int)] = []
         for (k, output) in outputRows.enumerated() {
-            let token = counters[output.sequence]
-            counters[output.sequence] += 1
+            let token = output.token
             if batch[output.sequence].outputs.hiddenState {
                 outputs[output.sequence].tokens[token].hiddenState = Array(UnsafeBufferPointer(start: normed + k * d, count: d))
             }
