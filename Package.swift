@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "TandemTestSupport", dependencies: ["TandemModelStore"], path: "Tests/TandemTestSupport"),
         .testTarget(name: "TandemGGUFTests", dependencies: ["TandemGGUF", "TandemTestSupport"]),
         .testTarget(name: "TandemTokenizerTests", dependencies: ["TandemTokenizer", "TandemGGUF", "TandemTestSupport"]),
-        .testTarget(name: "TandemKernelsTests", dependencies: ["TandemKernels"]),
+        .testTarget(name: "TandemKernelsTests", dependencies: ["TandemKernels", "TandemTestSupport"]),
         .testTarget(name: "TandemEngineTests", dependencies: ["TandemEngine", "TandemTokenizer", "TandemGGUF", "TandemKernels", "TandemModelStore", "TandemTestSupport"]),
         .testTarget(name: "TandemModelStoreTests", dependencies: ["TandemModelStore", "TandemGGUF"]),
     ],

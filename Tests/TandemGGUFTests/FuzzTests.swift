@@ -1,3 +1,4 @@
+import TandemTestSupport
 import Testing
 import TandemGGUF
 
@@ -53,7 +54,7 @@ import TandemGGUF
         defer { dir.remove() }
         let bytes = smallModelBytes()
         let headerEnd = try dir.open(bytes).get().dataStart
-        var random = SplitMix64(seed: seed)
+        var random = SeededGenerator(seed: seed)
         var tally = Tally()
         for _ in 0..<1500 {
             var damaged = bytes
@@ -97,7 +98,7 @@ import TandemGGUF
     @Test func randomFields() throws {
         let dir = try TempDirectory()
         defer { dir.remove() }
-        var random = SplitMix64(seed: 42)
+        var random = SeededGenerator(seed: 42)
         var tally = Tally()
         for _ in 0..<1500 {
             var raw = RawGGUF()
@@ -123,7 +124,7 @@ import TandemGGUF
         let dir = try TempDirectory()
         defer { dir.remove() }
         let bytes = smallModelBytes()
-        var random = SplitMix64(seed: 7)
+        var random = SeededGenerator(seed: 7)
         var tally = Tally()
         for _ in 0..<1000 {
             var damaged = Array(bytes.prefix(Int.random(in: 0...bytes.count, using: &random)))

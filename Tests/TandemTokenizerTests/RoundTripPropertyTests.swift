@@ -2,19 +2,6 @@ import TandemTestSupport
 import Testing
 import TandemTokenizer
 
-/// SplitMix64: a small seeded generator, so failures reproduce.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Random text built from pieces that stress the pre-tokenizers and byte-level BPE.
 enum RandomText {
     static let pools: [[String]] = [
