@@ -97,9 +97,7 @@ extension Engine {
         let q = scratch.query.pointer, k = scratch.key.pointer, v = scratch.value.pointer
         let projection = scratch.projection.pointer
         normalize(rows: total, x, weight: w.attentionNorm, into: normed)
-        MatMul.multiply(w.query, input: normed, tokens: total, output: q, workspace: workspace, pool: pool)
-        MatMul.multiply(w.key, input: normed, tokens: total, output: k, workspace: workspace, pool: pool)
-        MatMul.multiply(w.value, input: normed, tokens: total, output: v, workspace: workspace, pool: pool)
+        project(normed, tokens: total, through: [(w.query, q), (w.key, k), (w.value, v)])
         if let bias = w.queryBias { VectorOps.addBias(bias, to: q, rows: total, stride: c.queryDim, count: c.queryDim) }
         if let bias = w.keyBias { VectorOps.addBias(bias, to: k, rows: total, stride: c.kvDim, count: c.kvDim) }
         if let bias = w.valueBias { VectorOps.addBias(bias, to: v, rows: total, stride: c.kvDim, count: c.kvDim) }
@@ -119,11 +117,30 @@ extension Engine {
         VectorOps.add(projection, to: x, count: total * d)
         normalize(rows: total, x, weight: w.feedForwardNorm, into: normed)
         let gate = scratch.gate.pointer, up = scratch.up.pointer
-        MatMul.multiply(w.gate, input: normed, tokens: total, output: gate, workspace: workspace, pool: pool)
-        MatMul.multiply(w.up, input: normed, tokens: total, output: up, workspace: workspace, pool: pool)
+        project(normed, tokens: total, through: [(w.gate, gate), (w.up, up)])
         VectorOps.swiglu(gate: gate, up: up, count: total * c.feedForwardLength)
         MatMul.multiply(w.down, input: gate, tokens: total, output: projection, workspace: workspace, pool: pool)
         VectorOps.add(projection, to: x, count: total * d)
+    }
+
+    /// Multiplies one input by several weight matrices (q/k/v, gate/up), quantising the
+    /// input once per activation format rather than once per matrix.
+    private func project(_ input: UnsafeMutablePointer<Float>, tokens: Int,
+                         through targets: [(WeightMatrix, UnsafeMutablePointer<Float>)]) {
+        var q8_0: QuantizedActivations?, q8_K: QuantizedActivations?
+        for (weights, output) in targets {
+            switch weights.type.activationFormat {
+            case nil:
+                MatMul.multiply(weights, input: input, tokens: tokens, output: output, workspace: workspace, pool: pool)
+                continue
+            case .q8_0:
+                if q8_0 == nil { q8_0 = workspace.quantize(input, tokens: tokens, columns: weights.columns, for: weights.type, pool: pool) }
+                MatMul.multiply(weights, activations: q8_0!, output: output, workspace: workspace, pool: pool)
+            case .q8_K:
+                if q8_K == nil { q8_K = workspace.quantize(input, tokens: tokens, columns: weights.columns, for: weights.type, pool: pool) }
+                MatMul.multiply(weights, activations: q8_K!, output: output, workspace: workspace, pool: pool)
+            }
+        }
     }
 
     /// RMSNorm of `rows` residual rows into `output` (same layout).
