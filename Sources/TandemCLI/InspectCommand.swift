@@ -69,14 +69,16 @@ struct ModelReport: Encodable {
         var tokenizer: [String: String] = [:]
         for key in file.metadata.keys {
             guard let value = file.metadata[key] else { continue }
+            let shown: String
+            if case .array(let type, let elements) = value, elements.count > 8 {
+                shown = "\(elements.count) × \(type)"
+            } else {
+                shown = value.summary.replacingOccurrences(of: "\n", with: "\\n")
+            }
             if !prefix.isEmpty, key.hasPrefix(prefix) {
-                hyper[String(key.dropFirst(prefix.count))] = value.summary.replacingOccurrences(of: "\n", with: "\\n")
+                hyper[String(key.dropFirst(prefix.count))] = shown
             } else if key.hasPrefix("tokenizer.") {
-                if case .array(let type, let elements) = value {
-                    tokenizer[String(key.dropFirst(10))] = "\(elements.count) × \(type)"
-                } else {
-                    tokenizer[String(key.dropFirst(10))] = value.summary.replacingOccurrences(of: "\n", with: "\\n")
-                }
+                tokenizer[String(key.dropFirst(10))] = shown
             }
         }
         hyperParameters = hyper

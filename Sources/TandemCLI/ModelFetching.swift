@@ -2,12 +2,11 @@ import Foundation
 import TandemModelStore
 
 /// Resolves a model name or path for a command, fetching a missing catalog model with a
-/// progress bar and one line per failed source on stderr.
+/// progress bar and one line per failed source on stderr (`fetch` returns at once, without
+/// any output, when the model is already cached).
 func ensureModel(_ nameOrPath: String, store: ModelStore = ModelStore()) async throws -> String {
     if ModelStore.isPath(nameOrPath) { return try store.resolve(nameOrPath) }
-    let entry = try store.entry(named: nameOrPath)
-    if let path = try? store.resolve(nameOrPath) { return path }
-    return try await fetchWithProgress(entry, store: store)
+    return try await fetchWithProgress(try store.entry(named: nameOrPath), store: store)
 }
 
 @discardableResult

@@ -34,7 +34,9 @@ extension Engine {
             }
             for i in indices {
                 outputRows.append(OutputRow(sequence: s, index: i, row: rowStart[s] + i, token: outputs[s].tokens.count))
-                outputs[s].tokens.append(TokenOutput(index: i, position: startLengths[s] + i))
+                var token = TokenOutput(index: i, position: startLengths[s] + i)
+                token.layerOutputs = Array(repeating: [], count: sequence.outputs.layerOutputs.count)
+                outputs[s].tokens.append(token)
             }
         }
         // Attention importance: per sequence, heads × final length, summed over chosen layers.
@@ -59,9 +61,11 @@ extension Engine {
                 let wantsImportance = batch.map { $0.outputs.attentionLayers.contains(l) }
                 layer(l, batch: batch, rowStart: rowStart, startLengths: startLengths, total: total,
                       importance: zip(importance, wantsImportance).map { $1 ? $0 : nil })
-                for output in outputRows where batch[output.sequence].outputs.layerOutputs.contains(l) {
-                    outputs[output.sequence].tokens[output.token].layerOutputs
-                        .append(Array(UnsafeBufferPointer(start: x + output.row * d, count: d)))
+                for output in outputRows {
+                    for (slot, layer) in batch[output.sequence].outputs.layerOutputs.enumerated() where layer == l {
+                        outputs[output.sequence].tokens[output.token].layerOutputs[slot] =
+                            Array(UnsafeBufferPointer(start: x + output.row * d, count: d))
+                    }
                 }
             }
             for (s, sequence) in batch.enumerated() { sequence.cache.advance(by: sequence.tokens.count) }
@@ -75,14 +79,6 @@ extension Engine {
                 for j in 0..<length { summed[j] += buffer[h * length + j] }
             }
             outputs[s].attentionImportance = summed
-        }
-        // Layer outputs were appended in layer order; reorder to the requested order.
-        for (s, sequence) in batch.enumerated() where !sequence.outputs.layerOutputs.isEmpty {
-            let ascending = sequence.outputs.layerOutputs.sorted()
-            for t in outputs[s].tokens.indices {
-                let captured = outputs[s].tokens[t].layerOutputs
-                outputs[s].tokens[t].layerOutputs = sequence.outputs.layerOutputs.map { captured[ascending.firstIndex(of: $0)!] }
-            }
         }
         return outputs
     }
