@@ -84,7 +84,12 @@ struct EngineBenchCommand: AsyncParsableCommand {
             }
             rows.append(row)
         }
-        rows.append(["peak RSS", String(format: "%.0f MB", result.peakRSSMegabytes)] + (reference.isEmpty ? [] : ["", ""]))
+        let blank = reference.isEmpty ? [String]() : ["", ""]
+        rows.append(["peak RSS", String(format: "%.0f MiB", result.peakRSSMegabytes)] + blank)
+        let fileMiB = Double((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0) / (1024 * 1024)
+        rows.append(["  model file", String(format: "%.0f MiB", fileMiB)] + blank)
+        rows.append(["  KV caches", String(format: "%.0f MiB", result.kvCacheMegabytes)] + blank)
+        rows.append(["  overhead", String(format: "%.1f%%", 100 * (result.peakRSSMegabytes / (fileMiB + result.kvCacheMegabytes) - 1))] + blank)
         print(renderTable(header: header, rows: rows))
     }
 }

@@ -25,6 +25,9 @@ public struct EngineBenchmark: Sendable {
         public var pp128TokensPerSecond: Double
         public var verifyTokensPerSecond: Double
         public var peakRSSMegabytes: Double
+        /// Largest KV cache memory held during the run (the verify figure's 8 caches);
+        /// not part of the JSON, which has exactly the five figures above.
+        public var kvCacheMegabytes: Double = 0
 
         enum CodingKeys: String, CodingKey {
             case decodeTokensPerSecond = "decode_tok_s"
@@ -62,9 +65,10 @@ public struct EngineBenchmark: Sendable {
         let pp16 = try prompt(16) { progress(.pp16, $0, $1) }
         let pp128 = try prompt(128) { progress(.pp128, $0, $1) }
         let decode = try decode { progress(.decode, $0, $1) }
-        let verify = try verify { progress(.verify, $0, $1) }
+        let (verify, kvBytes) = try verify { progress(.verify, $0, $1) }
         return Result(decodeTokensPerSecond: decode, pp16TokensPerSecond: pp16, pp128TokensPerSecond: pp128,
-                      verifyTokensPerSecond: verify, peakRSSMegabytes: Self.peakResidentMegabytes())
+                      verifyTokensPerSecond: verify, peakRSSMegabytes: Self.peakResidentMegabytes(),
+                      kvCacheMegabytes: Double(kvBytes) / (1024 * 1024))
     }
 
     /// Tokens/s of one `count`-token prompt in one call into an empty cache.
@@ -93,8 +97,8 @@ public struct EngineBenchmark: Sendable {
     }
 
     /// Tokens/s of `verifySequences` draft chunks of `verifyChunk` tokens, each after
-    /// `verifyContext` cached tokens, in one batched call.
-    public func verify(progress: (Int, Int) -> Void = { _, _ in }) throws(EngineError) -> Double {
+    /// `verifyContext` cached tokens, in one batched call; also the caches' total bytes.
+    public func verify(progress: (Int, Int) -> Void = { _, _ in }) throws(EngineError) -> (Double, Int) {
         let context = syntheticTokens(verifyContext, offset: 0)
         let first = engine.makeCache(maxLength: verifyContext + verifyChunk)
         _ = try engine.forward(context, cache: first, outputs: .cacheOnly)
@@ -103,10 +107,11 @@ public struct EngineBenchmark: Sendable {
             SequenceInput(cache: cache, tokens: syntheticTokens(verifyChunk, offset: 2000 + 97 * index),
                           outputs: OutputRequest(rows: .all, distribution: .topK(8)))
         }
-        return try best(tokens: verifySequences * verifyChunk, progress: progress) { () throws(EngineError) in
+        let rate = try best(tokens: verifySequences * verifyChunk, progress: progress) { () throws(EngineError) in
             for cache in caches { cache.truncate(to: verifyContext) }
             _ = try engine.forward(batch)
         }
+        return (rate, caches.reduce(0) { $0 + $1.memoryBytes })
     }
 
     /// Best tokens/s over a warm-up and `repetitions` timed runs of `body`; the time of
