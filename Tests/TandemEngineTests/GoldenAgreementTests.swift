@@ -40,11 +40,13 @@ import Testing
               + misses.map { "\n  " + $0 }.joined())
         #expect(meanDifference <= 0.05)
         if model == .smollm {
-            // SmolLM2-135M (Q4_1) amplifies float summation-order differences: our reference,
-            // AVX2 and AVX-512 kernels differ from each other by about as much (mean |Δlogp|
-            // ≈ 0.02, single positions up to ~0.5) as from llama.cpp, and most misses are
-            // near-ties. Its top-1 and worst-case figures are a known issue (open in the engine issue, 2/7);
-            // the Qwen pair must meet every bar.
+            // SmolLM2-135M (Q4_1) amplifies float summation-order differences past this bar,
+            // for llama.cpp too: llama.cpp build 0c1e570 (the golden's build), run here on the
+            // same file, agrees with the golden on 195/202 (flash attention off) and 196/202
+            // (on), max |Δlogp| 0.43 / 0.33, and its two attention paths agree with each other
+            // on only 197/202 (max 0.34). Our backends differ from each other by as much. So
+            // top-1 and worst case are a known issue (engine issue 2/7, blocked on this); the
+            // mean bar holds, and the Qwen pair must meet every bar.
             withKnownIssue("SmolLM2 agreement is at the float-order noise floor", isIntermittent: true) {
                 #expect(agreement >= 0.99)
                 #expect(largestDifference <= 0.3)
