@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "TandemKernels", targets: ["TandemKernels"]),
         .library(name: "TandemEngine", targets: ["TandemEngine"]),
         .library(name: "TandemModelStore", targets: ["TandemModelStore"]),
+        .library(name: "TandemProtocol", targets: ["TandemProtocol"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -35,6 +36,8 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
+        // Wire types of the Tandem device-cloud protocol (docs/PROTOCOL.md); no dependencies.
+        .target(name: "TandemProtocol"),
         // Command implementations; the executable only calls into this.
         .target(name: "TandemCLI", dependencies: [
             "TandemGGUF", "TandemTokenizer", "TandemEngine", "TandemModelStore",
