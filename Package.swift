@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "TandemEngine", targets: ["TandemEngine"]),
         .library(name: "TandemModelStore", targets: ["TandemModelStore"]),
         .library(name: "TandemProtocol", targets: ["TandemProtocol"]),
+        .library(name: "TandemCloud", targets: ["TandemCloud"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -38,6 +39,9 @@ let package = Package(
         ]),
         // Wire types of the Tandem device-cloud protocol (docs/PROTOCOL.md); no dependencies.
         .target(name: "TandemProtocol"),
+        // Cloud side without HTTP: device sessions and their KV caches, the step scheduler
+        // (a pure state machine), the driver thread that runs it on the engine, metrics.
+        .target(name: "TandemCloud", dependencies: ["TandemEngine", "TandemTokenizer", "TandemProtocol"]),
         // Command implementations; the executable only calls into this.
         .target(name: "TandemCLI", dependencies: [
             "TandemGGUF", "TandemTokenizer", "TandemEngine", "TandemModelStore",
@@ -52,6 +56,7 @@ let package = Package(
         .testTarget(name: "TandemKernelsTests", dependencies: ["TandemKernels", "TandemTestSupport"]),
         .testTarget(name: "TandemEngineTests", dependencies: ["TandemEngine", "TandemTokenizer", "TandemGGUF", "TandemKernels", "TandemModelStore", "TandemTestSupport"]),
         .testTarget(name: "TandemModelStoreTests", dependencies: ["TandemModelStore", "TandemGGUF"]),
+        .testTarget(name: "TandemCloudTests", dependencies: ["TandemCloud", "TandemProtocol", "TandemEngine", "TandemTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,76 @@
+import TandemEngine
+import TandemProtocol
+
+/// A draft chunk checked on a session: the context the cache lacks, then the chunk, then the
+/// verdict, which the session takes on atomically (a failed job leaves it unchanged).
+final class VerifyJob: CloudJob, @unchecked Sendable {
+    let id: Int
+    let session: CloudSession
+    let request: VerifyRequest
+    /// The session's context with `append`, before the draft.
+    let context: [TokenID]
+    /// Everything to run: context from the cache's length on, then the draft.
+    let feed: [TokenID]
+    let segments: [Segment]
+    let deadline: Double
+    let submitted = ContinuousClock.now
+    var started = false
+    var continuation: CheckedContinuation<VerifyResponse, any Error>?
+    private var cursor = 0
+
+    var cache: KVCache { session.cache }
+
+    /// - Parameter mergeLimit: up to this many unseen context tokens ride in the verification
+    ///   chunk itself; more are a prefill segment first (which returns no rows).
+    init(id: Int, session: CloudSession, request: VerifyRequest, deadline: Double, mergeLimit: Int) {
+        self.id = id
+        self.session = session
+        self.request = request
+        self.deadline = deadline
+        let start = session.rewindForOutput()
+        context = session.tokens + request.append
+        feed = Array(context[start...]) + request.draft
+        let tail = context.count - start
+        segments = tail > mergeLimit
+            ? [.prefill(tail - 1), .verification(1 + request.draft.count)]
+            : [.verification(tail + request.draft.count)]
+    }
+
+    func take(_ entry: StepEntry) -> [TokenID] {
+        defer { cursor += entry.tokens }
+        return Array(feed[cursor..<cursor + entry.tokens])
+    }
+
+    func receive(_ entry: StepEntry, _ output: SequenceOutput, metrics: inout CloudMetrics) -> JobProgress {
+        guard entry.kind == .verification else { return .running }
+        let draft = request.draft
+        let rows = output.tokens.suffix(draft.count + 1).map { $0.distribution ?? [] }
+        let verdict = SpeculativeAcceptance.judge(rows: rows, draft: draft, draftProbabilities: request.draftProbabilities,
+                                                  draftDistributions: request.draftDistributions, topK: request.topK,
+                                                  sampler: &session.sampler)
+        var tokens = context + draft[..<verdict.accepted]
+        session.cache.truncate(to: tokens.count)
+        if let correction = verdict.correction { tokens.append(correction) }
+        session.tokens = tokens
+        session.busy = false
+        metrics.recordVerification(draft: draft.count, accepted: verdict.accepted,
+                                   latency: (ContinuousClock.now - submitted).seconds)
+        continuation?.resume(returning: VerifyResponse(accepted: verdict.accepted, correction: verdict.correction,
+                                                       positions: verdict.positions, contextLength: tokens.count))
+        continuation = nil
+        return .finished
+    }
+
+    func fail(_ error: any Error) {
+        session.restore()
+        continuation?.resume(throwing: error)
+        continuation = nil
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let (s, attoseconds) = components
+        return Double(s) + Double(attoseconds) * 1e-18
+    }
+}
