@@ -15,11 +15,16 @@ let package = Package(
         .library(name: "TandemModelStore", targets: ["TandemModelStore"]),
         .library(name: "TandemProtocol", targets: ["TandemProtocol"]),
         .library(name: "TandemCloud", targets: ["TandemCloud"]),
+        .library(name: "TandemServer", targets: ["TandemServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // File format: memory-mapped GGUF reader, validation, writer.
@@ -42,10 +47,19 @@ let package = Package(
         // Cloud side without HTTP: device sessions and their KV caches, the step scheduler
         // (a pure state machine), the driver thread that runs it on the engine, metrics.
         .target(name: "TandemCloud", dependencies: ["TandemEngine", "TandemTokenizer", "TandemProtocol"]),
+        // HTTP: Tandem protocol routes, OpenAI/vLLM/SGLang-compatible routes, health, metrics.
+        .target(name: "TandemServer", dependencies: [
+            "TandemCloud", "TandemProtocol", "TandemEngine", "TandemTokenizer",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         // Command implementations; the executable only calls into this.
         .target(name: "TandemCLI", dependencies: [
-            "TandemGGUF", "TandemTokenizer", "TandemEngine", "TandemModelStore",
+            "TandemGGUF", "TandemTokenizer", "TandemEngine", "TandemModelStore", "TandemProtocol", "TandemCloud", "TandemServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .executableTarget(name: "tandem", dependencies: ["TandemCLI"]),
 
@@ -57,6 +71,13 @@ let package = Package(
         .testTarget(name: "TandemEngineTests", dependencies: ["TandemEngine", "TandemTokenizer", "TandemGGUF", "TandemKernels", "TandemModelStore", "TandemTestSupport"]),
         .testTarget(name: "TandemModelStoreTests", dependencies: ["TandemModelStore", "TandemGGUF"]),
         .testTarget(name: "TandemCloudTests", dependencies: ["TandemCloud", "TandemProtocol", "TandemEngine", "TandemTestSupport"]),
+        .testTarget(name: "TandemServerTests", dependencies: [
+            "TandemServer", "TandemCloud", "TandemProtocol", "TandemEngine", "TandemTestSupport",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOFoundationCompat", package: "swift-nio"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

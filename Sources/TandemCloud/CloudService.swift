@@ -232,7 +232,7 @@ public final class CloudService: @unchecked Sendable {
 
     /// Generation on a fresh cache (the OpenAI-style routes): a stream of events; ending the
     /// stream early (dropping it, or cancelling its consumer) cancels the work.
-    public func generate(_ request: CloudGenerationRequest) throws(ErrorResponse) -> AsyncThrowingStream<CloudGenerationEvent, any Error> {
+    public func generate(_ request: CloudGenerationRequest) throws(ErrorResponse) -> CloudGeneration {
         guard !request.prompt.isEmpty else { throw ErrorResponse(.invalidRequest, "the prompt is empty", param: "prompt") }
         try checkIDs(request.prompt, param: "prompt")
         guard request.prompt.count <= maxContextLength else {
@@ -245,14 +245,17 @@ public final class CloudService: @unchecked Sendable {
         let sampler = try makeSampler(request.sampling)
         var capped = request
         capped.maxTokens = min(request.maxTokens, maxContextLength - request.prompt.count)
-        return try locked { () throws(ErrorResponse) in
+        var id = 0
+        let stream = try locked { () throws(ErrorResponse) in
             try admit(queueing: true)
-            return makeStream { id, emit, finish in
-                GenerationJob(id: id, cache: engine.makeCache(maxLength: maxContextLength), feed: capped.prompt, promptOffset: 0,
-                              request: capped, stopTokens: capped.stopTokens ?? endOfGeneration, sampler: sampler,
-                              deadline: now(), emit: emit) { _, error in finish(error) }
+            return makeStream { jobID, emit, finish in
+                id = jobID
+                return GenerationJob(id: jobID, cache: engine.makeCache(maxLength: maxContextLength), feed: capped.prompt, promptOffset: 0,
+                                     request: capped, stopTokens: capped.stopTokens ?? endOfGeneration, sampler: sampler,
+                                     deadline: now(), emit: emit) { _, error in finish(error) }
             }
         }
+        return CloudGeneration(events: stream) { [weak self, id] in self?.cancel(id) }
     }
 
     /// A stream fed by a new generation job, scheduled at once. Under the lock.
@@ -266,7 +269,11 @@ public final class CloudService: @unchecked Sendable {
         jobs[job.id] = job
         schedule(job)
         let id = job.id
-        continuation.onTermination = { [weak self] _ in self?.cancel(id) }
+        // Only a consumer that went away cancels: a normal finish happens under the lock,
+        // where cancel() would deadlock.
+        continuation.onTermination = { [weak self] termination in
+            if case .cancelled = termination { self?.cancel(id) }
+        }
         return stream
     }
 

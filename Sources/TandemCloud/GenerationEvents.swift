@@ -63,3 +63,19 @@ public struct CloudGenerationRequest: Sendable {
         self.promptTopK = promptTopK
     }
 }
+
+/// A running generation: its events (an `AsyncSequence`), and `cancel()` to stop the cloud's
+/// work at once. Dropping every copy of the stream also cancels it, but a copy held elsewhere
+/// (say, by a response body) keeps it alive; `cancel()` does not wait for that.
+public struct CloudGeneration: AsyncSequence, Sendable {
+    public typealias Element = CloudGenerationEvent
+    public let events: AsyncThrowingStream<CloudGenerationEvent, any Error>
+    let onCancel: @Sendable () -> Void
+
+    public func makeAsyncIterator() -> AsyncThrowingStream<CloudGenerationEvent, any Error>.Iterator {
+        events.makeAsyncIterator()
+    }
+
+    /// Stops the work (nothing happens when it has finished).
+    public func cancel() { onCancel() }
+}

@@ -130,9 +130,9 @@ import TandemProtocol
         let cloud = CloudService(engine: engine, configuration: CloudConfiguration(modelName: "t", maxQueue: 2))
         cloud.start()
         let prompt = try chatPrompt(engine, "Write a long story.")
-        var first: AsyncThrowingStream<CloudGenerationEvent, any Error>? = try cloud.generate(
+        var first: CloudGeneration? = try cloud.generate(
             CloudGenerationRequest(prompt: prompt, maxTokens: 500))
-        var second: AsyncThrowingStream<CloudGenerationEvent, any Error>? = try cloud.generate(
+        var second: CloudGeneration? = try cloud.generate(
             CloudGenerationRequest(prompt: prompt, maxTokens: 500))
         #expect(throws: ErrorResponse.self) { try cloud.generate(CloudGenerationRequest(prompt: prompt, maxTokens: 5)) }
         var received = 0
