@@ -60,6 +60,8 @@ let package = Package(
             "TandemGGUF", "TandemTokenizer", "TandemEngine", "TandemModelStore", "TandemProtocol", "TandemCloud", "TandemServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .executableTarget(name: "tandem", dependencies: ["TandemCLI"]),
 

@@ -277,6 +277,15 @@ public final class CloudService: @unchecked Sendable {
         return stream
     }
 
+    // MARK: Scheduling
+
+    /// The scheduling policy now in force; changing it takes effect from the next step (so a
+    /// load generator can compare policies on one server).
+    public var policy: SchedulingPolicy {
+        get { locked { scheduler.policy } }
+        set { locked { scheduler.policy = newValue } }
+    }
+
     // MARK: Metrics
 
     public func recordRejected(_ code: ErrorCode) {

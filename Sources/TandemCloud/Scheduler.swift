@@ -87,7 +87,8 @@ public struct Scheduler: Sendable {
         public let arrival: Int
     }
 
-    public let policy: SchedulingPolicy
+    /// May change between steps (queued requests keep their place).
+    public var policy: SchedulingPolicy
     /// Tokens one step may run (verify-aware).
     public let tokenBudget: Int
     /// Most output rows a split `.all` segment returns per step (bounds per-step memory).

@@ -11,6 +11,10 @@ public enum TandemAPI {
     /// `POST`: create a session (`CreateSessionRequest` → `CreateSessionResponse`).
     public static let sessionsPath = prefix + "/sessions"
 
+    /// `GET`: the cloud's scheduling policy; `PUT {"policy": "fcfs" | "verify-aware"}` changes it
+    /// (for load comparisons; behind the API key like every route).
+    public static let schedulerPath = prefix + "/scheduler"
+
     /// `POST`: verify a draft chunk (`VerifyRequest` → `VerifyResponse`).
     public static func verifyPath(session: String) -> String { "\(sessionsPath)/\(session)/verify" }
     /// `POST`: the cloud writes tokens (`SessionGenerateRequest` → `SessionGenerateResponse`).

@@ -40,6 +40,20 @@ public enum TandemServer {
             try await cancellingOnHangUp(request) { try await sglang.handle($0) }
         }
 
+        router.get(RouterPath(TandemAPI.schedulerPath)) { _, _ in
+            Response.json(["policy": .string(cloud.policy.rawValue), "token_budget": .int(cloud.configuration.tokenBudget)])
+        }
+        router.put(RouterPath(TandemAPI.schedulerPath)) { request, _ in
+            struct Body: Decodable { var policy: String }
+            let body = try await decodeBody(Body.self, from: request, limit: limit)
+            guard let policy = SchedulingPolicy(rawValue: body.policy) else {
+                throw ErrorResponse(.invalidRequest, "policy must be one of: \(SchedulingPolicy.allCases.map(\.rawValue).joined(separator: ", "))",
+                                    param: "policy")
+            }
+            cloud.policy = policy
+            return Response.json(["policy": .string(policy.rawValue), "token_budget": .int(cloud.configuration.tokenBudget)])
+        }
+
         let sessions = router.group(RouterPath(TandemAPI.sessionsPath))
         sessions.post { request, _ in
             let body = try await decodeBody(CreateSessionRequest.self, from: request, limit: limit)
