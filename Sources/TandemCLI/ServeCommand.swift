@@ -63,7 +63,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let path = try await ensureModel(model)
-        let engine = try Engine(path: path, threads: threads)
+        let engine = try Engine(path: path, threads: threads, batchInvariant: true)
         let name = URL(fileURLWithPath: model).pathExtension == "gguf" ? URL(fileURLWithPath: model).deletingPathExtension().lastPathComponent : model
         let cloud = CloudService(engine: engine, configuration: CloudConfiguration(
             modelName: name, policy: SchedulingPolicy(rawValue: scheduler)!, tokenBudget: tokenBudget, maxSessions: maxSessions,

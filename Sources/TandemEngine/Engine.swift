@@ -17,6 +17,8 @@ public final class Engine: @unchecked Sendable {
     public let tokenizer: Tokenizer
     public let file: GGUFFile
     public let threadCount: Int
+    /// Whether results are independent of batch composition (see `init`).
+    public var batchInvariant: Bool { workspace.batchThreshold <= 1 }
     let weights: ModelWeights
     let pool: ThreadPool
     let workspace: MatMulWorkspace
@@ -31,13 +33,17 @@ public final class Engine: @unchecked Sendable {
     ///   - threads: threads for matrix work (default: the active processor count).
     ///   - backend: kernel implementation (default: the fastest this CPU runs; `.reference`
     ///     runs the scalar twins, for checking the fast paths end to end).
-    public convenience init(path: String, threads: Int? = nil, backend: KernelBackend = .best) throws {
+    ///   - batchInvariant: every token's results are independent of the other tokens and
+    ///     sequences in its call, bit for bit (see `MatMulWorkspace`). The cloud runs so, so
+    ///     a verification answers exactly what the same context alone would give. Slower
+    ///     single-sequence decode.
+    public convenience init(path: String, threads: Int? = nil, backend: KernelBackend = .best, batchInvariant: Bool = false) throws {
         let file: GGUFFile
         do { file = try GGUFFile(path: path) } catch { throw EngineError.file(error) }
-        try self.init(file: file, threads: threads, backend: backend)
+        try self.init(file: file, threads: threads, backend: backend, batchInvariant: batchInvariant)
     }
 
-    public init(file: GGUFFile, threads: Int? = nil, backend: KernelBackend = .best) throws {
+    public init(file: GGUFFile, threads: Int? = nil, backend: KernelBackend = .best, batchInvariant: Bool = false) throws {
         self.file = file
         tokenizer = try Tokenizer(gguf: file)
         guard let embedding = file.tensor(named: "token_embd.weight") else { throw EngineError.missingTensor("token_embd.weight") }
@@ -55,7 +61,8 @@ public final class Engine: @unchecked Sendable {
         threadCount = count
         pool = ThreadPool(threads: count)
         guard backend.isAvailable else { throw EngineError.invalidRequest("kernel backend \(backend) does not run on this CPU") }
-        workspace = MatMulWorkspace(backend: backend, tokens: 1, columns: max(configuration.embeddingLength, configuration.feedForwardLength))
+        workspace = MatMulWorkspace(backend: backend, tokens: 1, columns: max(configuration.embeddingLength, configuration.feedForwardLength),
+                                    batchInvariant: batchInvariant)
         rope = Rope(headDim: configuration.headDim, rotaryDims: configuration.ropeDimensions,
                     base: configuration.ropeBase, style: configuration.architecture.ropeStyle)
     }

@@ -167,7 +167,7 @@ public final class ActivationBuffer: @unchecked Sendable {
     /// rows over `pool` when there are several. Returns the view of the result.
     public func quantize(
         _ input: UnsafePointer<Float>, tokens: Int, columns: Int, inputStride: Int? = nil,
-        backend: KernelBackend = .best, pool: ThreadPool? = nil
+        backend: KernelBackend = .best, pool: ThreadPool? = nil, batchThreshold: Int = MatMul.batchThreshold
     ) -> QuantizedActivations {
         let view = layout(tokens: tokens, columns: columns)
         let stride = inputStride ?? columns
@@ -183,7 +183,7 @@ public final class ActivationBuffer: @unchecked Sendable {
         } else {
             quantizeRows(0..<tokens)
         }
-        return tokens >= MatMul.batchThreshold && backend.hasBatchedKernels ? interleave(view) : view
+        return tokens >= batchThreshold && backend.hasBatchedKernels ? interleave(view) : view
     }
 }
 

@@ -8,6 +8,8 @@ public final class MatMulWorkspace: @unchecked Sendable {
     // @unchecked: buffers are written by one caller (and its pool workers, on disjoint
     // rows, inside ThreadPool.run) and never shared between concurrent callers.
     public let backend: KernelBackend
+    /// Token count from which products run the batched kernels (see `MatMul`).
+    public let batchThreshold: Int
     let q8_0: ActivationBuffer
     let q8_K: ActivationBuffer
     private(set) var roundedInput: UnsafeMutablePointer<Float>
@@ -16,9 +18,16 @@ public final class MatMulWorkspace: @unchecked Sendable {
     private var batchScratchBytes = 0
 
     /// Scratch for up to `tokens × columns` inputs (more is allocated on demand).
-    public init(backend: KernelBackend = .best, tokens: Int = 1, columns: Int = 256) {
+    ///
+    /// - Parameter batchInvariant: run every product, even of one token, through the
+    ///   batched kernels where the backend has them. A token's result then never depends
+    ///   on how many other tokens share its call (the row kernels for few tokens and the
+    ///   batched kernels for many sum in different orders, which can flip a near-tie).
+    ///   Costs single-sequence decode speed; a cloud that verifies drafts wants it.
+    public init(backend: KernelBackend = .best, tokens: Int = 1, columns: Int = 256, batchInvariant: Bool = false) {
         precondition(backend.isAvailable, "backend \(backend) does not run on this CPU")
         self.backend = backend
+        batchThreshold = batchInvariant ? 1 : MatMul.batchThreshold
         let rounded = (columns + 255) / 256 * 256
         q8_0 = ActivationBuffer(format: .q8_0, tokens: tokens, columns: rounded)
         q8_K = ActivationBuffer(format: .q8_K, tokens: tokens, columns: rounded)
@@ -55,8 +64,8 @@ public final class MatMulWorkspace: @unchecked Sendable {
         guard let format = type.activationFormat else {
             preconditionFailure("\(type) weights take Float32 activations")
         }
-        return buffer(for: format).quantize(input, tokens: tokens, columns: columns,
-                                            inputStride: inputStride, backend: backend, pool: pool)
+        return buffer(for: format).quantize(input, tokens: tokens, columns: columns, inputStride: inputStride,
+                                            backend: backend, pool: pool, batchThreshold: batchThreshold)
     }
 
     func roundedInput(count: Int) -> UnsafeMutablePointer<Float> {

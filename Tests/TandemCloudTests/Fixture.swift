@@ -3,7 +3,7 @@ import TandemTestSupport
 import TandemTokenizer
 
 /// The small real model, loaded once per test process (fetched through the model store).
-let sharedEngine = Task { try Engine(path: try await TestModel.qwen05.path()) }
+let sharedEngine = Task { try Engine(path: try await TestModel.qwen05.path(), batchInvariant: true) }
 
 func chatPrompt(_ engine: Engine, _ text: String) throws -> [TokenID] {
     try engine.tokenizer.encode(ChatTemplate.chatML.render([.user(text)], addGenerationPrompt: true), parseSpecial: true)

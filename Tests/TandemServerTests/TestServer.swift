@@ -17,7 +17,7 @@ struct TestServer: Sendable {
     var base: String { "http://127.0.0.1:\(port)" }
 
     static func start() async throws -> TestServer {
-        let engine = try Engine(path: try await TestModel.qwen05.path())
+        let engine = try Engine(path: try await TestModel.qwen05.path(), batchInvariant: true)
         let cloud = CloudService(engine: engine, configuration: CloudConfiguration(
             modelName: "qwen2.5-coder-0.5b-instruct", tokenBudget: 128, maxSessions: 32, maxQueue: 64))
         let (ports, continuation) = AsyncStream<Int>.makeStream()
