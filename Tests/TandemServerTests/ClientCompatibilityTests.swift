@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TandemEngine
 import TandemProtocol
 
 /// Off-the-shelf clients and remote-verifier shapes against the real server.
@@ -109,7 +110,17 @@ import TandemProtocol
             length = verdict.contextLength
             sizes.append((body.utf8.count, answer.body.utf8.count))
         }
-        print("bytes per verification (8-token draft, draft_probs, top_k 1), request/response JSON bodies: \(sizes)")
+        // A draft the cloud agrees with: the model's own greedy continuation.
+        var held: [TandemEngine.TokenID] = []
+        let cloudContext = try server.cloud.sessionContext(session.sessionID)
+        try server.cloud.engine.runGeneration(GenerationRequest(prompt: cloudContext, maxTokens: 8, stopTokens: []),
+                                              cache: server.cloud.engine.makeCache()) { if case .token(let id) = $0 { held.append(id) } }
+        let agreeing = String(decoding: try JSONEncoder().encode(VerifyRequest(contextLength: length, draft: held, topK: 1)), as: UTF8.self)
+        let answer = try await server.send(.POST, "/tandem/v1/sessions/\(session.sessionID)/verify", body: agreeing)
+        let verdict = try JSONDecoder().decode(VerifyResponse.self, from: Data(answer.body.utf8))
+        print("bytes per verification (8-token draft, top_k 1), request/response JSON bodies: with draft_probs, first token rejected \(sizes); "
+              + "no draft_probs, \(verdict.accepted) accepted: (\(agreeing.utf8.count), \(answer.body.utf8.count))")
+        #expect(verdict.accepted >= 6)
         #expect(sizes.allSatisfy { $0.0 < 1024 && $0.1 < 1024 })
         let closed = try await server.send(.DELETE, "/tandem/v1/sessions/\(session.sessionID)")
         #expect(closed.status == 200)
