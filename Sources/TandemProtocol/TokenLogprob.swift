@@ -9,18 +9,11 @@ public struct TokenLogprob: Codable, Sendable, Equatable {
     }
 
     public init(from decoder: any Decoder) throws {
-        var c = try decoder.unkeyedContainer()
-        id = try c.decode(Int32.self)
-        logprob = try c.decode(Float.self)
-        guard c.isAtEnd else {
-            throw DecodingError.dataCorruptedError(in: c, debugDescription: "a token log-probability is [id, logprob]")
-        }
+        (id, logprob) = try TokenPair.decode(decoder, shape: "[id, logprob]")
     }
 
     public func encode(to encoder: any Encoder) throws {
-        var c = encoder.unkeyedContainer()
-        try c.encode(id)
-        try c.encode(logprob)
+        try TokenPair.encode(encoder, id, logprob)
     }
 }
 
@@ -36,17 +29,27 @@ public struct TokenProbability: Codable, Sendable, Equatable {
     }
 
     public init(from decoder: any Decoder) throws {
-        var c = try decoder.unkeyedContainer()
-        id = try c.decode(Int32.self)
-        probability = try c.decode(Float.self)
-        guard c.isAtEnd else {
-            throw DecodingError.dataCorruptedError(in: c, debugDescription: "a token probability is [id, p]")
-        }
+        (id, probability) = try TokenPair.decode(decoder, shape: "[id, p]")
     }
 
     public func encode(to encoder: any Encoder) throws {
+        try TokenPair.encode(encoder, id, probability)
+    }
+}
+
+/// The two-element array both pairs use on the wire.
+enum TokenPair {
+    static func decode(_ decoder: any Decoder, shape: String) throws -> (Int32, Float) {
+        var c = try decoder.unkeyedContainer()
+        let id = try c.decode(Int32.self)
+        let value = try c.decode(Float.self)
+        guard c.isAtEnd else { throw DecodingError.dataCorruptedError(in: c, debugDescription: "expected \(shape)") }
+        return (id, value)
+    }
+
+    static func encode(_ encoder: any Encoder, _ id: Int32, _ value: Float) throws {
         var c = encoder.unkeyedContainer()
         try c.encode(id)
-        try c.encode(probability)
+        try c.encode(value)
     }
 }

@@ -47,14 +47,10 @@ struct ChatRoute {
                     let listing = wantsLogprobs ? Self.logprobsJSON(tokens, tokenizer: tokenizer) : .null
                     try await writer.write(SSE.frame(chunk(["content": .string(delta)], logprobs: listing, finish: nil)))
                 }
-                try await writer.write(SSE.frame(chunk([:], finish: outcome.finishReason)))
-                if includeUsage {
-                    try await writer.write(SSE.frame(["id": .string(id), "object": "chat.completion.chunk", "created": .int(created),
-                                                      "model": .string(model), "choices": [],
-                                                      "usage": usage(prompt.count, outcome.tokens.count)]))
-                }
-                try await writer.write(SSE.done)
-                try await writer.finish(nil)
+                try await SSE.end(&writer, final: chunk([:], finish: outcome.finishReason), usage: includeUsage
+                    ? ["id": .string(id), "object": "chat.completion.chunk", "created": .int(created), "model": .string(model),
+                       "choices": [], "usage": usage(prompt.count, outcome.tokens.count)]
+                    : nil)
             })
         }
 

@@ -47,14 +47,10 @@ struct CompletionsRoute {
                     let listing = logprobs.map { _ in Self.logprobsJSON(tokens, tokenizer: tokenizer, offset: 0) } ?? .null
                     try await writer.write(SSE.frame(chunk(delta, logprobs: listing, finish: nil)))
                 }
-                try await writer.write(SSE.frame(chunk("", logprobs: .null, finish: outcome.finishReason)))
-                if includeUsage {
-                    try await writer.write(SSE.frame(["id": .string(id), "object": "text_completion", "created": .int(created),
-                                                      "model": .string(model), "choices": [],
-                                                      "usage": usage(prompt.count, outcome.tokens.count)]))
-                }
-                try await writer.write(SSE.done)
-                try await writer.finish(nil)
+                try await SSE.end(&writer, final: chunk("", logprobs: .null, finish: outcome.finishReason), usage: includeUsage
+                    ? ["id": .string(id), "object": "text_completion", "created": .int(created), "model": .string(model),
+                       "choices": [], "usage": usage(prompt.count, outcome.tokens.count)]
+                    : nil)
             })
         }
 
