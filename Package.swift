@@ -16,6 +16,8 @@ let package = Package(
         .library(name: "TandemProtocol", targets: ["TandemProtocol"]),
         .library(name: "TandemCloud", targets: ["TandemCloud"]),
         .library(name: "TandemServer", targets: ["TandemServer"]),
+        .library(name: "TandemCollaboration", targets: ["TandemCollaboration"]),
+        .library(name: "TandemEval", targets: ["TandemEval"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -55,9 +57,19 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        // Device side: the collaborative decoder, offload policies, cloud verifiers
+        // (in-process, Tandem HTTP), the emulated network link.
+        .target(name: "TandemCollaboration", dependencies: [
+            "TandemEngine", "TandemTokenizer", "TandemProtocol", "TandemCloud",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
+        // Tasks with checkable answers: generated arithmetic, HumanEval-format problems.
+        .target(name: "TandemEval"),
         // Command implementations; the executable only calls into this.
         .target(name: "TandemCLI", dependencies: [
-            "TandemGGUF", "TandemTokenizer", "TandemEngine", "TandemModelStore", "TandemProtocol", "TandemCloud", "TandemServer",
+            "TandemGGUF", "TandemTokenizer", "TandemEngine", "TandemModelStore", "TandemProtocol", "TandemCloud", "TandemServer", "TandemCollaboration", "TandemEval",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -72,6 +84,10 @@ let package = Package(
         .testTarget(name: "TandemKernelsTests", dependencies: ["TandemKernels", "TandemTestSupport"]),
         .testTarget(name: "TandemEngineTests", dependencies: ["TandemEngine", "TandemTokenizer", "TandemGGUF", "TandemKernels", "TandemModelStore", "TandemTestSupport"]),
         .testTarget(name: "TandemModelStoreTests", dependencies: ["TandemModelStore", "TandemGGUF"]),
+        .testTarget(name: "TandemEvalTests", dependencies: ["TandemEval"]),
+        .testTarget(name: "TandemCollaborationTests", dependencies: [
+            "TandemCollaboration", "TandemCloud", "TandemProtocol", "TandemEngine", "TandemTokenizer", "TandemModelStore", "TandemTestSupport",
+        ]),
         .testTarget(name: "TandemCloudTests", dependencies: ["TandemCloud", "TandemProtocol", "TandemEngine", "TandemTestSupport"]),
         .testTarget(name: "TandemServerTests", dependencies: [
             "TandemServer", "TandemCloud", "TandemProtocol", "TandemEngine", "TandemTestSupport",
@@ -79,6 +95,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,25 +1,35 @@
 import ArgumentParser
 import Foundation
+import TandemCloud
+import TandemCollaboration
 import TandemEngine
 import TandemTokenizer
 
-/// Who writes the tokens. Later issues add the collaborative modes.
-enum GenerationMode: String, ExpressibleByArgument, CaseIterable {
-    /// The device model alone.
-    case device
-}
+extension CollaborationMode: ExpressibleByArgument {}
 
-/// `tandem generate --mode device --device MODEL [--chat] … -- PROMPT`.
+/// `tandem generate [--mode MODE] [--device MODEL] [--cloud URL|MODEL] … -- PROMPT`.
 struct GenerateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
-        abstract: "Generate text, streaming it to stdout.")
+        abstract: "Generate text with the device model, the cloud model, or both, streaming it to stdout.",
+        discussion: """
+        Modes: device (the device model alone), cloud (the cloud model alone), speculative \
+        (every drafted token verified by the cloud, in chunks), tandem (only risky chunks \
+        verified; the device keeps drafting while it waits). Without --cloud URL the cloud \
+        model runs in this process on its own thread(s).
+        """)
 
-    @Option(help: "Who generates: \(GenerationMode.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var mode: GenerationMode = .device
+    @Option(help: "Who generates: \(CollaborationMode.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var mode: CollaborationMode = .tandem
 
     @Option(help: "Device model name or path to a .gguf file.")
     var device = "qwen2.5-coder-0.5b-instruct"
+
+    @Option(help: "Cloud: a model name or .gguf path (run in this process) or the http:// URL of a `tandem serve`.")
+    var cloud = "qwen2.5-coder-1.5b-instruct"
+
+    @Option(name: .customLong("api-key"), help: "Bearer key for --cloud URL.")
+    var apiKey: String?
 
     @Flag(help: "Wrap the prompt in the model's chat template (ChatML) as a user message.")
     var chat = false
@@ -39,10 +49,34 @@ struct GenerateCommand: AsyncParsableCommand {
     @Option(help: "Random seed for sampling.")
     var seed: UInt64 = 0
 
-    @Option(help: "Threads for matrix work (default: all cores).")
+    @Option(help: "Device threads (default: all cores in device mode, 1 when a cloud runs in this process).")
     var threads: Int?
 
-    @Flag(help: "Print one JSON object at the end instead of streaming text.")
+    @Option(name: .customLong("cloud-threads"), help: "Threads of the in-process cloud model.")
+    var cloudThreads = 1
+
+    @Option(help: "Draft tokens per verification chunk.")
+    var chunk = 4
+
+    @Option(help: "tandem: largest share of generated tokens sent for verification (0-1).")
+    var budget: Double?
+
+    @Option(help: "tandem: offload a token when 1 − confidence reaches this.")
+    var threshold: Float?
+
+    @Option(help: "tandem: calibration from `tandem profile` (threshold for --budget).")
+    var profile: String?
+
+    @Flag(inversion: .prefixedNo, help: "Keep drafting while a verification is in flight.")
+    var stallFree = true
+
+    @Option(help: "Emulated network, e.g. rtt=80ms,jitter=10ms,up=20mbit,down=50mbit,loss=0.01.")
+    var link: String?
+
+    @Option(help: "Seconds to wait for one cloud answer.")
+    var timeout: Double = 10
+
+    @Flag(help: "Print one JSON object at the end (text, tokens, provenance, stats) instead of streaming text.")
     var json = false
 
     @Argument(help: "The prompt (after --).")
@@ -53,61 +87,76 @@ struct GenerateCommand: AsyncParsableCommand {
         guard maxTokens >= 0 else { throw ValidationError("--max-tokens must not be negative") }
         if system != nil && !chat { throw ValidationError("--system needs --chat") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
-        try sampling.validate()
-    }
-
-    var sampling: SamplingParameters {
-        SamplingParameters(temperature: temperature, topP: topP, seed: seed)
+        guard cloudThreads >= 1 else { throw ValidationError("--cloud-threads must be at least 1") }
+        guard chunk >= 1 else { throw ValidationError("--chunk must be at least 1") }
+        if let budget, !(0...1).contains(budget) { throw ValidationError("--budget must be in 0...1") }
+        if let threshold, !(threshold.isFinite && threshold >= 0) { throw ValidationError("--threshold must be a non-negative number") }
+        guard timeout > 0 && timeout.isFinite else { throw ValidationError("--timeout must be positive") }
+        if let link { _ = try LinkSpec(parsing: link) }
+        try SamplingParameters(temperature: temperature, topP: topP, seed: seed).validate()
     }
 
     func run() async throws {
-        let engine = try Engine(path: try await ensureModel(device), threads: threads)
-        let text = prompt.joined(separator: " ")
-        let promptTokens: [TokenID]
-        if chat {
-            var messages: [ChatMessage] = []
-            if let system { messages.append(.system(system)) }
-            messages.append(.user(text))
-            promptTokens = try engine.tokenizer.encode(ChatTemplate.chatML.render(messages, addGenerationPrompt: true), parseSpecial: true)
-        } else {
-            promptTokens = try engine.tokenizer.encode(text, addBOS: engine.tokenizer.addsBOS)
-        }
-        let request = GenerationRequest(prompt: promptTokens, maxTokens: maxTokens, sampling: sampling)
-        var output = ""
-        var tokens: [TokenID] = []
-        var ending: (FinishReason, GenerationTimings)?
-        for try await event in engine.generate(request) {
-            switch event {
-            case .token(let id): tokens.append(id)
-            case .text(let piece):
-                output += piece
-                if !json {
-                    FileHandle.standardOutput.write(Data(piece.utf8))
-                }
-            case .finished(let reason, let timings): ending = (reason, timings)
+        let usesCloud = mode != .device
+        let remote = cloud.hasPrefix("http://") || cloud.hasPrefix("https://")
+        let deviceThreads = threads ?? (usesCloud && !remote ? 1 : ProcessInfo.processInfo.activeProcessorCount)
+        let engine = try Engine(path: try await ensureModel(device), threads: deviceThreads)
+        var verifier: (any CloudVerifier)?
+        if usesCloud {
+            if remote {
+                verifier = HTTPVerifier(url: cloud, apiKey: apiKey)
+            } else {
+                let cloudEngine = try Engine(path: try await ensureModel(cloud), threads: cloudThreads, batchInvariant: true)
+                verifier = InProcessVerifier(service: CloudService(engine: cloudEngine, configuration: CloudConfiguration(modelName: cloud)))
+            }
+            if let link, let inner = verifier {
+                verifier = EmulatedLink(inner, spec: try LinkSpec(parsing: link), seed: seed)
             }
         }
-        guard let (reason, timings) = ending else { return }
+        var policy = OffloadPolicy()
+        if let profile {
+            let calibration = try Calibration.load(from: profile)
+            policy = calibration.policy(budget: budget ?? policy.budget)
+        }
+        if let budget { policy.budget = budget }
+        if let threshold { policy.riskThreshold = threshold }
+        let options = CollaborationOptions(mode: mode, maxTokens: maxTokens,
+                                           sampling: SamplingParameters(temperature: temperature, topP: topP, seed: seed),
+                                           policy: policy, chunkSize: chunk, stallFree: stallFree, timeout: timeout)
+        let decoder = CollaborativeDecoder(device: engine, cloud: verifier, options: options)
+        let promptTokens = try encodePrompt(engine.tokenizer)
+        var result: CollaborationResult?
+        for try await event in decoder.generate(prompt: promptTokens) {
+            switch event {
+            case .text(let piece): if !json { FileHandle.standardOutput.write(Data(piece.utf8)) }
+            case .warning(let message): printError("warning: \(message)")
+            case .finished(let final): result = final
+            case .token: break
+            }
+        }
+        guard let result else { return }
         if json {
-            let result = GenerateResult(text: output, tokens: tokens, prompt_tokens: promptTokens.count,
-                                        finish_reason: reason.rawValue, timings: timings)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try encoder.encode(result), as: UTF8.self))
         } else {
             FileHandle.standardOutput.write(Data("\n".utf8))
-            printError(String(format: "[%@: %d prompt tokens in %.0f ms (%.1f tok/s), %d generated in %.0f ms (%.1f tok/s)]",
-                              reason.rawValue, timings.promptTokens, timings.promptMilliseconds, timings.promptTokensPerSecond ?? 0,
-                              timings.generatedTokens, timings.generationMilliseconds, timings.generationTokensPerSecond ?? 0))
+            let s = result.stats
+            printError(String(format: "[%@ %@: %d tokens, %.1f tok/s, TTFT %.0f ms, TBT mean %.0f ms p95 %.0f ms; offloaded %.0f%%, %d cloud calls, %d rejections, %d B up, %d B down]",
+                              mode.rawValue, result.finishReason, s.generatedTokens, s.tokensPerSecond, s.ttftMilliseconds,
+                              s.tbtMilliseconds.mean, s.tbtMilliseconds.p95, 100 * s.offloadRatio, s.cloudCalls, s.rejections,
+                              s.bytesUp, s.bytesDown))
         }
     }
-}
 
-/// `generate --json` output.
-struct GenerateResult: Encodable {
-    var text: String
-    var tokens: [TokenID]
-    var prompt_tokens: Int
-    var finish_reason: String
-    var timings: GenerationTimings
+    func encodePrompt(_ tokenizer: Tokenizer) throws -> [TokenID] {
+        let text = prompt.joined(separator: " ")
+        if chat {
+            var messages: [ChatMessage] = []
+            if let system { messages.append(.system(system)) }
+            messages.append(.user(text))
+            return try tokenizer.encode(ChatTemplate.chatML.render(messages, addGenerationPrompt: true), parseSpecial: true)
+        }
+        return try tokenizer.encode(text, addBOS: tokenizer.addsBOS)
+    }
 }

@@ -1,0 +1,70 @@
+import TandemEngine
+import TandemTokenizer
+
+/// Who writes the tokens.
+public enum CollaborationMode: String, Sendable, CaseIterable, Codable {
+    /// The device model alone.
+    case device
+    /// The cloud model alone (the device only streams what the cloud wrote).
+    case cloud
+    /// Standard speculative decoding: every drafted token is verified, in chunks.
+    case speculative
+    /// Synera-style selective offloading: only risky chunks are verified.
+    case tandem
+}
+
+/// Where a committed token came from.
+public enum Provenance: String, Sendable, Codable {
+    /// Drafted by the device and kept without verification.
+    case local
+    /// Drafted by the device and accepted by the cloud.
+    case verified
+    /// Written by the cloud in place of a rejected draft token.
+    case corrected
+    /// Written by the cloud (cloud mode).
+    case cloud
+    /// Drafted by the device, sent for verification, committed without an answer (fault).
+    case unverified
+}
+
+/// How a `CollaborativeDecoder` runs.
+public struct CollaborationOptions: Sendable {
+    public var mode: CollaborationMode
+    public var maxTokens: Int
+    /// Device sampling (greedy by default). With temperature > 0 verification uses
+    /// speculative acceptance (the cloud session samples with the same parameters).
+    public var sampling: SamplingParameters
+    /// Which tokens go to the cloud (`tandem`); `speculative` verifies everything.
+    public var policy: OffloadPolicy
+    /// Most draft tokens in one verification chunk.
+    public var chunkSize: Int
+    /// Keep drafting while a verification is in flight.
+    public var stallFree: Bool
+    /// Most tokens drafted past an in-flight chunk.
+    public var lookahead: Int
+    /// Speculate past an in-flight chunk only when the predicted probability that the whole
+    /// chunk is accepted (product of per-token acceptance probabilities) is at least this.
+    public var minimumSpeculation: Double
+    /// Seconds to wait for one cloud answer before retrying, then going on alone.
+    public var timeout: Double
+    /// Tokens per cloud `generate` call in cloud mode.
+    public var cloudStep: Int
+    /// Tokens that end generation (nil: the tokenizer's end-of-generation tokens).
+    public var stopTokens: Set<TokenID>?
+
+    public init(mode: CollaborationMode = .tandem, maxTokens: Int = 256, sampling: SamplingParameters = .greedy,
+                policy: OffloadPolicy = OffloadPolicy(), chunkSize: Int = 4, stallFree: Bool = true, lookahead: Int = 16,
+                minimumSpeculation: Double = 0.05, timeout: Double = 10, cloudStep: Int = 16, stopTokens: Set<TokenID>? = nil) {
+        self.mode = mode
+        self.maxTokens = maxTokens
+        self.sampling = sampling
+        self.policy = policy
+        self.chunkSize = chunkSize
+        self.stallFree = stallFree
+        self.lookahead = lookahead
+        self.minimumSpeculation = minimumSpeculation
+        self.timeout = timeout
+        self.cloudStep = cloudStep
+        self.stopTokens = stopTokens
+    }
+}

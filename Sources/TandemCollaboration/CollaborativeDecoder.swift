@@ -1,0 +1,523 @@
+import Foundation
+import TandemEngine
+import TandemProtocol
+import TandemTokenizer
+
+/// One event of a collaborative generation, in order.
+public enum CollaborationEvent: Sendable {
+    /// A token is final (it will never be taken back).
+    case token(TokenID, Provenance)
+    /// Text of the final tokens, whole UTF-8 characters only.
+    case text(String)
+    /// Something went wrong with the cloud and the decoder went on without it.
+    case warning(String)
+    case finished(CollaborationResult)
+}
+
+/// The whole answer (`generate --json`).
+public struct CollaborationResult: Sendable, Codable {
+    public var text: String
+    public var tokens: [TokenID]
+    public var provenance: [Provenance]
+    public var finishReason: String
+    public var stats: CollaborationStats
+
+    enum CodingKeys: String, CodingKey {
+        case text, tokens, provenance, stats
+        case finishReason = "finish_reason"
+    }
+}
+
+/// The device side of Tandem: the device model drafts every token; chunks that the policy
+/// finds risky go to the cloud for verification; a rejection rolls the device back to the
+/// cloud's correction. See DESIGN.md, "Algorithms".
+///
+/// Invariants, with `tokens` = prompt + committed + drafted:
+/// - `tokens[..<committed]` are final and streamed; nothing after them is.
+/// - At most one chunk is open, and it starts at `committed` (everything before a chunk is
+///   final, so its verdict alone decides what follows).
+/// - While a chunk is in flight the device drafts past it (stall-free), never further than
+///   `lookahead` tokens; those tokens are classified only after the verdict.
+/// - The cloud session holds `tokens[..<cloudLength]`; a verification appends the final
+///   tokens it has not seen.
+/// The committed sequence depends only on the models, the prompt and the policy, not on
+/// timing: stall-free drafting on or off gives the same tokens.
+public final class CollaborativeDecoder: @unchecked Sendable {
+    // @unchecked: a decoder runs one generation at a time (checked); its engine is thread-safe.
+    public let device: Engine
+    public let cloud: (any CloudVerifier)?
+    public let options: CollaborationOptions
+
+    public init(device: Engine, cloud: (any CloudVerifier)?, options: CollaborationOptions) {
+        precondition(options.chunkSize >= 1 && options.lookahead >= 0 && options.maxTokens >= 0)
+        self.device = device
+        self.cloud = cloud
+        self.options = options
+    }
+
+    /// Streams the generation's events; cancelling the consumer stops it.
+    public func generate(prompt: [TokenID]) -> AsyncThrowingStream<CollaborationEvent, any Error> {
+        AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    _ = try await self.run(prompt: prompt) { continuation.yield($0) }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    /// Runs one generation, calling `emit` with every event, and returns the result.
+    public func run(prompt: [TokenID], emit: @escaping @Sendable (CollaborationEvent) -> Void = { _ in }) async throws -> CollaborationResult {
+        guard !prompt.isEmpty else { throw EngineError.invalidRequest("the prompt is empty") }
+        let run = try DecodingRun(decoder: self, prompt: prompt, emit: emit)
+        return try await run.execute()
+    }
+}
+
+/// The state of one generation (see `CollaborativeDecoder` for the invariants).
+final class DecodingRun {
+    struct Draft {
+        var signals: TokenSignals
+        /// The device's probability of the token under its sampling distribution (for
+        /// speculative acceptance); 1 when greedy.
+        var probability: Float
+    }
+
+    struct Chunk {
+        var start: Int
+        var end: Int
+    }
+
+    typealias Verdict = Result<(VerifyResponse, session: String), VerifierError>
+
+    let decoder: CollaborativeDecoder
+    let options: CollaborationOptions
+    let device: Engine
+    let emit: @Sendable (CollaborationEvent) -> Void
+    let promptCount: Int
+    let stopTokens: Set<TokenID>
+    let cache: KVCache
+    var sampler: Sampler
+    var detokenizer: StreamingDetokenizer
+
+    var tokens: [TokenID]
+    var drafts: [Draft] = []            // for tokens[committed...]
+    var committed: Int
+    var fed = 0                         // device cache length
+    var output: [TokenID] = []          // committed tokens without a final stop token
+    var provenance: [Provenance] = []
+    var text = ""
+    var chunk: Chunk?                   // open or in flight, starts at `committed`
+    var inflight: Task<Verdict, Never>?
+    var inflightDone: DoneFlag?
+    var cloudLength = 0
+    var session: Task<Result<String, VerifierError>, Never>?
+    var cloudEnabled: Bool
+    var consecutiveFailures = 0
+    var finishReason: String?
+    var stats = CollaborationStats()
+    let clock = ContinuousClock()
+    let started: ContinuousClock.Instant
+    var lastCommit: ContinuousClock.Instant?
+    var gaps: [Double] = []
+
+    init(decoder: CollaborativeDecoder, prompt: [TokenID], emit: @escaping @Sendable (CollaborationEvent) -> Void) throws {
+        self.decoder = decoder
+        options = decoder.options
+        device = decoder.device
+        self.emit = emit
+        promptCount = prompt.count
+        tokens = prompt
+        committed = prompt.count
+        stopTokens = options.stopTokens ?? StopCondition(endOfGenerationOf: decoder.device.tokenizer).tokenIDs
+        cache = device.makeCache()
+        guard prompt.count < cache.maxLength else { throw EngineError.contextFull(length: 0, adding: prompt.count, limit: cache.maxLength) }
+        sampler = try Sampler(parameters: options.sampling)
+        detokenizer = StreamingDetokenizer(tokenizer: device.tokenizer)
+        cloudEnabled = decoder.cloud != nil && options.mode != .device
+        started = clock.now
+    }
+
+    var generatedCommitted: Int { committed - promptCount }
+    var policy: OffloadPolicy {
+        switch options.mode {
+        case .speculative: .everything
+        case .device, .cloud: .nothing
+        case .tandem: options.policy
+        }
+    }
+
+    func execute() async throws -> CollaborationResult {
+        if cloudEnabled { openSession(context: Array(tokens)) }
+        if options.mode == .cloud && cloudEnabled {
+            try await cloudOnly()
+        }
+        if finishReason == nil { try await collaborate() }
+        if let session, let id = try? await session.value.get(), let cloud = decoder.cloud {
+            await cloud.closeSession(id)
+        }
+        collectBytes()
+        let tail = detokenizer.finish()
+        if !tail.isEmpty { text += tail; emit(.text(tail)) }
+        stats.generatedTokens = output.count
+        stats.tbtMilliseconds = Percentiles(gaps)
+        if let lastCommit, output.count > 1 {
+            let span = (lastCommit - started).milliseconds - stats.ttftMilliseconds
+            stats.tokensPerSecond = span > 0 ? Double(output.count - 1) / (span / 1000) : 0
+        }
+        let result = CollaborationResult(text: text, tokens: output, provenance: provenance,
+                                         finishReason: finishReason ?? "length", stats: stats)
+        emit(.finished(result))
+        return result
+    }
+
+    // MARK: - The device-led loop (device, speculative, tandem; cloud mode's fallback)
+
+    func collaborate() async throws {
+        while finishReason == nil {
+            if Task.isCancelled { finishReason = "cancelled"; break }
+            if inflight != nil {
+                let mustWait = !options.stallFree || !mayDraft || speculated >= speculationLimit
+                if mustWait || inflightDone!.isSet {
+                    await resolveVerdict()
+                    continue
+                }
+                try draftOne()
+                continue
+            }
+            // Nothing in flight: classify drafted tokens, maybe send a chunk.
+            advance()
+            if finishReason != nil || inflight != nil { continue }
+            if mayDraft {
+                try draftOne()
+                continue
+            }
+            // Cannot draft (stop token, length or context limit) and nothing to wait for:
+            // advance() has committed or sent everything it could.
+            if committed == tokens.count { finishReason = "length" } else { commit(.local) }
+        }
+        if let inflight { inflight.cancel(); _ = await inflight.value }
+        collectBytes()
+    }
+
+    /// Whether the device may draft another token: no stop token drafted yet and the
+    /// length limit not reached.
+    var mayDraft: Bool {
+        if tokens.count > committed, stopTokens.contains(tokens[tokens.count - 1]) { return false }
+        return tokens.count - promptCount < options.maxTokens && tokens.count < cache.maxLength
+    }
+
+    /// Tokens drafted past the in-flight chunk.
+    var speculated: Int { chunk.map { tokens.count - $0.end } ?? 0 }
+
+    /// How far to draft past the in-flight chunk: `lookahead` when the chunk is likely enough
+    /// to be accepted whole (product of the drafts' calibrated acceptance), else nothing.
+    var speculationLimit: Int {
+        guard let chunk else { return 0 }
+        var accepted: Double = 1
+        for i in chunk.start..<chunk.end { accepted *= Double(drafts[i - committed].signals.confidence) }
+        return accepted >= options.minimumSpeculation ? options.lookahead : 0
+    }
+
+    /// One device step: feeds the tokens the cache lacks, drafts the next token.
+    func draftOne() throws {
+        let feed = Array(tokens[fed...])
+        let begin = clock.now
+        let sampling = options.sampling
+        let recent = tokens.suffix(sampling.repetitionPenaltyWindow)
+        let (token, draft) = try device.forwardLast(feed, cache: cache) { logits -> (TokenID, Draft) in
+            if sampling.temperature == 0 {
+                let token = Sampler.argmax(logits: UnsafeBufferPointer(logits))
+                return (token, Draft(signals: TokenSignals(logits: UnsafeBufferPointer(logits), chosen: Int(token)), probability: 1))
+            }
+            let signals = TokenSignals(logits: UnsafeBufferPointer(logits), chosen: 0)
+            let distribution = sampler.transformedDistribution(logits: UnsafeBufferPointer(logits), recentTokens: recent)
+            let token = sampler.sample(from: distribution)
+            var chosen = signals
+            chosen.confidence = Self.softmaxProbability(UnsafeBufferPointer(logits), Int(token))
+            return (token, Draft(signals: chosen, probability: max(distribution.probability(of: token), 1e-6)))
+        }
+        stats.deviceMilliseconds += (clock.now - begin).milliseconds
+        fed = tokens.count
+        tokens.append(token)
+        drafts.append(draft)
+        if inflight == nil, chunk != nil, tokens.count - chunk!.start >= options.chunkSize || !mayDraft {
+            sendChunk()
+        }
+    }
+
+    static func softmaxProbability(_ logits: UnsafeBufferPointer<Float>, _ index: Int) -> Float {
+        let top = logits.max() ?? 0
+        var sum: Double = 0
+        for value in logits { sum += exp(Double(value - top)) }
+        return Float(exp(Double(logits[index] - top)) / sum)
+    }
+
+    /// With nothing in flight: commits drafted tokens the policy keeps local, opens a chunk
+    /// at the first risky one (budget permitting) and sends it once it is full.
+    func advance() {
+        precondition(inflight == nil)
+        if chunk == nil {
+            while committed < tokens.count && finishReason == nil {
+                let signals = drafts[0].signals
+                if cloudEnabled && policy.isRisky(signals)
+                    && policy.allows(chunk: options.chunkSize, offloaded: stats.offloadedTokens, generated: generatedCommitted) {
+                    chunk = Chunk(start: committed, end: committed)
+                    break
+                }
+                commit(.local)
+            }
+        }
+        guard let open = chunk, finishReason == nil else { return }
+        let available = tokens.count - open.start
+        if available >= options.chunkSize || (!mayDraft && available > 0) { sendChunk() }
+    }
+
+    /// Sends the open chunk: up to `chunkSize` tokens from its start, ending at a stop token.
+    func sendChunk() {
+        guard var open = chunk, let cloud = decoder.cloud, let session else { return }
+        var end = min(tokens.count, open.start + options.chunkSize)
+        if let stop = tokens[open.start..<end].firstIndex(where: stopTokens.contains) { end = stop + 1 }
+        guard end > open.start else { return }
+        open.end = end
+        chunk = open
+        let append = Array(tokens[cloudLength..<open.start])
+        let draft = Array(tokens[open.start..<end])
+        let probabilities: [Float]? = options.sampling.temperature > 0
+            ? (open.start..<end).map { drafts[$0 - committed].probability } : nil
+        let perToken = stats.deviceMilliseconds / Double(max(1, tokens.count - promptCount))
+        let request = VerifyRequest(contextLength: cloudLength, append: append, draft: draft, draftProbabilities: probabilities,
+                                    topK: 1, stallMilliseconds: options.stallFree ? perToken * Double(speculationLimit) : 0)
+        let context = Array(tokens[..<open.start])
+        stats.offloadedTokens += draft.count
+        stats.uploadedTokens += append.count + draft.count
+        stats.cloudCalls += 1
+        let done = DoneFlag()
+        let timeout = options.timeout
+        let counter = byteCounter
+        inflightDone = done
+        inflight = Task {
+            let verdict = await DecodingRun.verifyWithRecovery(cloud: cloud, session: session, request: request, context: context,
+                                                               timeout: timeout, bytes: counter)
+            done.set()
+            return verdict
+        }
+    }
+
+    /// Bytes and cloud time of calls made from tasks, collected into `stats` by the loop.
+    let byteCounter = ByteCounter()
+
+    /// Verify with one retry after a transient failure and one resync (new session with
+    /// the final context) after an evicted or mismatched session.
+    static func verifyWithRecovery(cloud: any CloudVerifier, session: Task<Result<String, VerifierError>, Never>,
+                                   request: VerifyRequest, context: [TokenID], timeout: Double,
+                                   bytes: ByteCounter) async -> Verdict {
+        var id: String
+        switch await session.value {
+        case .success(let value): id = value
+        case .failure(let error): return .failure(error)
+        }
+        var request = request
+        var retried = false, resynced = false
+        while true {
+            let began = ContinuousClock.now
+            do {
+                let (current, sent) = (id, request)
+                let exchange = try await withTimeout(timeout) { try await cloud.verify(session: current, sent) }
+                bytes.add(up: exchange.bytesUp, down: exchange.bytesDown, milliseconds: (ContinuousClock.now - began).milliseconds)
+                return .success((exchange.response, id))
+            } catch let error as VerifierError {
+                bytes.add(up: 0, down: 0, milliseconds: (ContinuousClock.now - began).milliseconds)
+                if Task.isCancelled { return .failure(error) }
+                if error.needsResync && !resynced {
+                    resynced = true
+                    do {
+                        let created = try await withTimeout(timeout) { try await cloud.createSession(CreateSessionRequest(context: context)) }
+                        bytes.add(up: created.bytesUp, down: created.bytesDown, milliseconds: 0, resync: true)
+                        id = created.response.sessionID
+                        request.contextLength = created.response.contextLength
+                        request.append = []
+                        continue
+                    } catch let second as VerifierError {
+                        return .failure(second)
+                    } catch {
+                        return .failure(.transport(String(describing: error)))
+                    }
+                }
+                if !retried && !error.needsResync {
+                    retried = true
+                    try? await Task.sleep(for: .milliseconds(100))
+                    continue
+                }
+                return .failure(error)
+            } catch {
+                return .failure(.transport(String(describing: error)))
+            }
+        }
+    }
+
+    /// Waits for the in-flight verdict and applies it.
+    func resolveVerdict() async {
+        guard let task = inflight, let open = chunk else { return }
+        let verdict = await task.value
+        inflight = nil
+        inflightDone = nil
+        let resyncs = collectBytes()
+        if resyncs > 0 { warn("the cloud lost the session; resent the context") }
+        chunk = nil
+        switch verdict {
+        case .success(let (response, id)):
+            consecutiveFailures = 0
+            if case .success(let current) = await session!.value, current != id {
+                session = Task { .success(id) }
+            }
+            apply(response, chunk: open)
+        case .failure(let error):
+            consecutiveFailures += 1
+            if case .failure = await session!.value { consecutiveFailures = 3 }
+            warn("verification failed (\(error)); kept the device's \(open.end - open.start) tokens unverified")
+            for _ in open.start..<open.end { commit(.unverified) }
+            stats.unverifiedTokens += open.end - open.start
+            if error.needsResync || consecutiveFailures >= 3 {
+                cloudEnabled = false
+                warn("going on without the cloud")
+            }
+        }
+    }
+
+    func apply(_ response: VerifyResponse, chunk open: Chunk) {
+        let accepted = min(max(0, response.accepted), open.end - open.start)
+        for _ in 0..<accepted where finishReason == nil { commit(.verified) }
+        cloudLength = response.contextLength
+        guard let correction = response.correction, finishReason == nil else { return }
+        let position = open.start + accepted
+        stats.rejections += 1
+        stats.wastedDraftTokens += tokens.count - position
+        tokens.removeSubrange(position...)
+        drafts.removeAll()
+        tokens.append(correction)
+        drafts.append(Draft(signals: TokenSignals(confidence: 1, entropy: 0, margin: 1), probability: 1))
+        if fed > position {
+            cache.truncate(to: position)
+            fed = position
+        }
+        commit(.corrected)
+    }
+
+    /// Makes `tokens[committed]` final and streams it; a stop token or the length limit
+    /// ends the generation.
+    func commit(_ origin: Provenance) {
+        let token = tokens[committed]
+        committed += 1
+        drafts.removeFirst()
+        if stopTokens.contains(token) {
+            finishReason = "stop"
+            return
+        }
+        output.append(token)
+        provenance.append(origin)
+        let now = clock.now
+        if let lastCommit { gaps.append((now - lastCommit).milliseconds) } else { stats.ttftMilliseconds = (now - started).milliseconds }
+        lastCommit = now
+        emit(.token(token, origin))
+        if let piece = try? detokenizer.append(token), !piece.isEmpty {
+            text += piece
+            emit(.text(piece))
+        }
+        if generatedCommitted >= options.maxTokens { finishReason = "length" }
+    }
+
+    func warn(_ message: String) {
+        stats.warnings.append(message)
+        emit(.warning(message))
+    }
+
+    // MARK: - Cloud session
+
+    func openSession(context: [TokenID]) {
+        guard let cloud = decoder.cloud else { return }
+        let sampling = options.sampling
+        let request = CreateSessionRequest(context: context, sampling: SamplingOptions(
+            temperature: sampling.temperature, topP: sampling.topP, topK: sampling.topK, seed: sampling.seed))
+        let timeout = options.timeout
+        let counter = byteCounter
+        session = Task {
+            do {
+                let exchange = try await withTimeout(timeout) { try await cloud.createSession(request) }
+                counter.add(up: exchange.bytesUp, down: exchange.bytesDown, milliseconds: 0)
+                return .success(exchange.response.sessionID)
+            } catch let error as VerifierError {
+                return .failure(error)
+            } catch {
+                return .failure(.transport(String(describing: error)))
+            }
+        }
+        cloudLength = context.count
+        stats.uploadedTokens += context.count
+    }
+
+    // MARK: - Cloud mode
+
+    /// The cloud writes everything, `cloudStep` tokens per call; on failure the device
+    /// takes over from the committed tokens.
+    func cloudOnly() async throws {
+        guard let cloud = decoder.cloud, let session else { return }
+        let id: String
+        switch await session.value {
+        case .success(let value): id = value
+        case .failure(let error):
+            warn("cloud unavailable (\(error)); the device writes alone")
+            cloudEnabled = false
+            return
+        }
+        collectBytes()
+        while finishReason == nil {
+            if Task.isCancelled { finishReason = "cancelled"; return }
+            let remaining = options.maxTokens - generatedCommitted
+            let request = SessionGenerateRequest(contextLength: cloudLength, append: Array(tokens[cloudLength..<committed]),
+                                                 maxTokens: min(options.cloudStep, remaining), stopTokens: Array(stopTokens))
+            let began = clock.now
+            stats.cloudCalls += 1
+            stats.uploadedTokens += request.append.count
+            do {
+                let exchange = try await withTimeout(options.timeout) { try await cloud.generate(session: id, request) }
+                stats.cloudMilliseconds += (clock.now - began).milliseconds
+                stats.bytesUp += exchange.bytesUp
+                stats.bytesDown += exchange.bytesDown
+                stats.offloadedTokens += exchange.response.tokens.count
+                cloudLength = exchange.response.contextLength
+                for token in exchange.response.tokens where finishReason == nil {
+                    tokens.append(token)
+                    drafts.append(Draft(signals: TokenSignals(confidence: 1, entropy: 0, margin: 1), probability: 1))
+                    commit(.cloud)
+                }
+                if finishReason == nil && exchange.response.finishReason != "length" { finishReason = "stop" }
+            } catch {
+                stats.cloudMilliseconds += (clock.now - began).milliseconds
+                warn("cloud generation failed (\(error)); the device writes the rest")
+                cloudEnabled = false
+                return
+            }
+        }
+    }
+
+    /// Moves what the tasks counted into `stats`; returns the resyncs among them.
+    @discardableResult
+    func collectBytes() -> Int {
+        let totals = byteCounter.drain()
+        stats.bytesUp += totals.up
+        stats.bytesDown += totals.down
+        stats.cloudMilliseconds += totals.milliseconds
+        return totals.resyncs
+    }
+}
+
+extension Duration {
+    var milliseconds: Double {
+        Double(components.seconds) * 1000 + Double(components.attoseconds) * 1e-15
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+
+/// What the device knows about one drafted token when it decides whether to offload it.
+public struct TokenSignals: Sendable, Equatable, Codable {
+    /// Probability the device model gives the token it chose (softmax at temperature 1).
+    public var confidence: Float
+    /// Entropy of the device's next-token distribution, in nats.
+    public var entropy: Float
+    /// Top-1 minus top-2 probability.
+    public var margin: Float
+
+    public init(confidence: Float, entropy: Float, margin: Float) {
+        self.confidence = confidence
+        self.entropy = entropy
+        self.margin = margin
+    }
+
+    /// From a row of raw logits and the chosen token.
+    public init(logits: UnsafeBufferPointer<Float>, chosen: Int) {
+        var first = -Float.infinity, second = -Float.infinity
+        for value in logits {
+            if value > first { second = first; first = value } else if value > second { second = value }
+        }
+        var sum: Double = 0, weighted: Double = 0
+        for value in logits {
+            let shifted = Double(value - first)
+            let e = exp(shifted)
+            sum += e
+            weighted += e * shifted
+        }
+        let logSum = log(sum)
+        confidence = Float(exp(Double(logits[chosen] - first) - logSum))
+        entropy = Float(logSum - weighted / sum)
+        margin = Float((1 - exp(Double(second - first))) / sum)
+    }
+}
+
+/// Which drafted tokens are risky enough to verify, and how many may be offloaded.
+///
+/// A token is risky when its risk, `1 − confidence`, reaches `riskThreshold`, i.e. when the
+/// device's confidence is at most `1 − riskThreshold`. `budget` caps the share of generated
+/// tokens sent for verification (a leaky bucket with one chunk of credit). The threshold
+/// comes from a calibration run (`tandem profile`) for a chosen budget; the defaults are
+/// only a starting point.
+public struct OffloadPolicy: Sendable, Equatable, Codable {
+    public var riskThreshold: Float
+    public var budget: Double
+
+    public init(riskThreshold: Float = 0.5, budget: Double = 0.25) {
+        self.riskThreshold = riskThreshold
+        self.budget = budget
+    }
+
+    /// Every token is risky, no cap (speculative decoding).
+    public static let everything = OffloadPolicy(riskThreshold: 0, budget: 1)
+    /// Nothing is offloaded (device only).
+    public static let nothing = OffloadPolicy(riskThreshold: 2, budget: 0)
+
+    public func risk(_ signals: TokenSignals) -> Float { 1 - signals.confidence }
+
+    public func isRisky(_ signals: TokenSignals) -> Bool { risk(signals) >= riskThreshold }
+
+    /// Whether a chunk of `chunk` tokens may go now, with `offloaded` of `generated` tokens
+    /// offloaded before it.
+    public func allows(chunk: Int, offloaded: Int, generated: Int) -> Bool {
+        guard budget > 0 else { return false }
+        if budget >= 1 { return true }
+        return Double(offloaded + chunk) <= budget * Double(generated + chunk) + Double(chunk)
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import TandemCollaboration
+import Testing
+
+@Suite struct CalibrationTests {
+    /// Synthetic profile: low-confidence tokens disagree with the cloud, confident ones agree.
+    let sequences: [[(confidence: Float, agrees: Bool)]] = (0..<20).map { s in
+        (0..<50).map { i in
+            let confidence: Float = (i + s) % 10 == 0 ? 0.3 : 0.95
+            return (confidence, confidence > 0.5)
+        }
+    }
+
+    @Test func thresholdsKeepEachBudgetAndCatchDisagreements() throws {
+        let calibration = Calibration.fit(device: "d", cloud: "c", sequences: sequences, chunkSize: 4, budgets: [0, 0.1, 0.5, 1])
+        #expect(calibration.tokens == 1000)
+        #expect(abs(calibration.agreement - 0.9) < 1e-9)
+        for point in calibration.points { #expect(point.offloadShare <= point.budget + 1e-9) }
+        let half = try #require(calibration.points.first { $0.budget == 0.5 })
+        // Every 10th token is risky: chunks of 4 cover 40% of tokens and every disagreement.
+        #expect(abs(half.offloadShare - 0.4) < 0.02)   // chunks at a sequence end are shorter
+        #expect(half.disagreementsCaught == 1)
+        #expect(calibration.points.first { $0.budget == 0 }!.offloadShare == 0)
+        // Acceptance by bucket follows the data.
+        #expect(calibration.buckets.first { $0.lower <= 0.3 && 0.3 < $0.upper }!.acceptance == 0)
+        #expect(calibration.buckets.first { $0.lower <= 0.95 && 0.95 < $0.upper }!.acceptance == 1)
+    }
+
+    @Test func policyForABudgetUsesTheCalibratedThresholdAndRoundTripsThroughAFile() throws {
+        let calibration = Calibration.fit(device: "d", cloud: "c", sequences: sequences, chunkSize: 4, budgets: [0.1, 0.5])
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("calibration-\(UUID()).json").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try calibration.save(to: path)
+        let loaded = try Calibration.load(from: path)
+        #expect(loaded == calibration)
+        let policy = loaded.policy(budget: 0.5)
+        #expect(policy.budget == 0.5)
+        #expect(policy.isRisky(TokenSignals(confidence: 0.3, entropy: 1, margin: 0.1)))
+        #expect(!policy.isRisky(TokenSignals(confidence: 0.95, entropy: 0.1, margin: 0.9)))
+        #expect(throws: CalibrationError.self) { try Calibration.load(from: "/nonexistent/calibration.json") }
+    }
+
+    @Test func linkSpecParsesAndRejects() throws {
+        let spec = try LinkSpec(parsing: "rtt=80ms,jitter=10ms,up=20mbit,down=50mbit,loss=0.01")
+        #expect(spec.roundTrip == 0.08 && spec.jitter == 0.01 && spec.upBitsPerSecond == 20e6 && spec.downBitsPerSecond == 50e6)
+        #expect(spec.loss == 0.01)
+        for bad in ["rtt=80", "rtt=-5ms", "loss=1", "speed=3mbit", "up=fast", "rtt"] {
+            #expect(throws: LinkSpec.ParseError.self, "\(bad)") { try LinkSpec(parsing: bad) }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import TandemCollaboration
+import TandemEngine
+import Testing
+
+/// DESIGN.md's lossless identities on twenty prompts with the real model pair (greedy).
+@Suite(.serialized) struct LosslessIdentityTests {
+    @Test func speculativeEqualsCloudTokenForToken() async throws {
+        var rejections = 0
+        for text in identityPrompts {
+            let prompt = try await Pair.shared.chatPrompt(text)
+            let cloud = try await Pair.shared.run(prompt, mode: .cloud)
+            let speculative = try await Pair.shared.run(prompt, mode: .speculative)
+            #expect(speculative.tokens == cloud.tokens, "\(text)")
+            #expect(cloud.provenance.allSatisfy { $0 == .cloud })
+            #expect(speculative.provenance.allSatisfy { $0 == .verified || $0 == .corrected })
+            #expect(speculative.stats.warnings.isEmpty && cloud.stats.warnings.isEmpty)
+            rejections += speculative.stats.rejections
+        }
+        // The pair disagrees often enough that corrections were exercised.
+        #expect(rejections > 0)
+    }
+
+    @Test func tandemWithZeroBudgetEqualsDevice() async throws {
+        for text in identityPrompts {
+            let prompt = try await Pair.shared.chatPrompt(text)
+            let device = try await Pair.shared.run(prompt, mode: .device)
+            let tandem = try await Pair.shared.run(prompt, mode: .tandem, policy: OffloadPolicy(riskThreshold: 0, budget: 0))
+            #expect(tandem.tokens == device.tokens, "\(text)")
+            #expect(tandem.stats.offloadedTokens == 0 && tandem.stats.cloudCalls == 0)
+            #expect(device.provenance.allSatisfy { $0 == .local })
+        }
+    }
+
+    @Test func stallFreePipelineDoesNotChangeTheTokens() async throws {
+        var offloaded = 0, rejections = 0
+        let policy = OffloadPolicy(riskThreshold: 0.3, budget: 1)
+        for text in identityPrompts {
+            let prompt = try await Pair.shared.chatPrompt(text)
+            let on = try await Pair.shared.run(prompt, mode: .tandem, policy: policy, stallFree: true)
+            let off = try await Pair.shared.run(prompt, mode: .tandem, policy: policy, stallFree: false)
+            #expect(on.tokens == off.tokens, "\(text)")
+            #expect(on.provenance == off.provenance, "\(text)")
+            #expect(on.stats.offloadedTokens == off.stats.offloadedTokens)
+            offloaded += on.stats.offloadedTokens
+            rejections += on.stats.rejections
+        }
+        #expect(offloaded > 0 && rejections > 0)
+    }
+}
