@@ -92,6 +92,14 @@ public enum TandemServer {
     }
 }
 
+extension TandemServer {
+    /// The application in a service group that `triggerGracefulShutdown()` stops gracefully,
+    /// as SIGINT and SIGTERM do for `runService()` in `tandem serve` (for tests).
+    public static func serviceGroup(_ app: some ApplicationProtocol) -> ServiceGroup {
+        ServiceGroup(configuration: .init(services: [app], logger: app.logger))
+    }
+}
+
 /// Runs a model-bound handler so that a client hanging up before the answer cancels it (and
 /// with it the cloud's work). Watching for the hang-up consumes the connection's input, so the
 /// answer says `Connection: close`: a client opens a new connection for its next request.
