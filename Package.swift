@@ -86,7 +86,8 @@ let package = Package(
         .testTarget(name: "TandemModelStoreTests", dependencies: ["TandemModelStore", "TandemGGUF"]),
         .testTarget(name: "TandemEvalTests", dependencies: ["TandemEval"]),
         .testTarget(name: "TandemCollaborationTests", dependencies: [
-            "TandemCollaboration", "TandemCloud", "TandemProtocol", "TandemEngine", "TandemTokenizer", "TandemModelStore", "TandemTestSupport",
+            "TandemCollaboration", "TandemCloud", "TandemServer", "TandemProtocol", "TandemEngine", "TandemTokenizer", "TandemModelStore",
+            "TandemTestSupport",
         ]),
         .testTarget(name: "TandemCloudTests", dependencies: ["TandemCloud", "TandemProtocol", "TandemEngine", "TandemTestSupport"]),
         .testTarget(name: "TandemServerTests", dependencies: [
