@@ -7,6 +7,13 @@ public struct HumanEvalProblem: Sendable, Codable, Equatable {
     public var test: String
     public var entryPoint: String
 
+    public init(taskID: String, prompt: String, test: String, entryPoint: String) {
+        self.taskID = taskID
+        self.prompt = prompt
+        self.test = test
+        self.entryPoint = entryPoint
+    }
+
     enum CodingKeys: String, CodingKey {
         case prompt, test
         case taskID = "task_id"
