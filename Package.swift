@@ -66,7 +66,8 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         // Tasks with checkable answers: generated arithmetic, HumanEval-format problems.
-        .target(name: "TandemEval"),
+        // Runs them through the collaborative decoder: sandboxed execution, summaries, SVG charts.
+        .target(name: "TandemEval", dependencies: ["TandemCollaboration", "TandemEngine", "TandemTokenizer"]),
         // Command implementations; the executable only calls into this.
         .target(name: "TandemCLI", dependencies: [
             "TandemGGUF", "TandemTokenizer", "TandemEngine", "TandemModelStore", "TandemProtocol", "TandemCloud", "TandemServer", "TandemCollaboration", "TandemEval",
@@ -84,7 +85,9 @@ let package = Package(
         .testTarget(name: "TandemKernelsTests", dependencies: ["TandemKernels", "TandemTestSupport"]),
         .testTarget(name: "TandemEngineTests", dependencies: ["TandemEngine", "TandemTokenizer", "TandemGGUF", "TandemKernels", "TandemModelStore", "TandemTestSupport"]),
         .testTarget(name: "TandemModelStoreTests", dependencies: ["TandemModelStore", "TandemGGUF"]),
-        .testTarget(name: "TandemEvalTests", dependencies: ["TandemEval"]),
+        .testTarget(name: "TandemEvalTests", dependencies: [
+            "TandemEval", "TandemCollaboration", "TandemCloud", "TandemEngine", "TandemTokenizer", "TandemModelStore", "TandemTestSupport",
+        ]),
         .testTarget(name: "TandemCollaborationTests", dependencies: [
             "TandemCollaboration", "TandemCloud", "TandemServer", "TandemProtocol", "TandemEngine", "TandemTokenizer", "TandemModelStore",
             "TandemTestSupport",

@@ -1,0 +1,231 @@
+import Foundation
+import Synchronization
+import TandemCollaboration
+import TandemEngine
+import TandemTokenizer
+
+/// One problem ready to run: its prompt tokens and how to judge an answer.
+public struct EvalTask: Sendable {
+    public var id: String
+    public var prompt: [TokenID]
+    /// Judges the generated text: passed, and why not when it did not.
+    public var check: @Sendable (String) async throws -> (passed: Bool, detail: String?)
+
+    public init(id: String, prompt: [TokenID], check: @escaping @Sendable (String) async throws -> (passed: Bool, detail: String?)) {
+        self.id = id
+        self.prompt = prompt
+        self.check = check
+    }
+
+    /// The chat prompt of REFERENCE.md: system "You are a helpful assistant.", the user
+    /// message, the assistant's turn opened.
+    public static func chatPrompt(_ tokenizer: Tokenizer, user: String) throws -> [TokenID] {
+        try tokenizer.encode(ChatTemplate.chatML.render([.system("You are a helpful assistant."), .user(user)], addGenerationPrompt: true),
+                             parseSpecial: true)
+    }
+
+    /// HumanEval problems judged by running their tests in the sandbox.
+    public static func humanEval(_ problems: [HumanEvalProblem], tokenizer: Tokenizer, sandbox: PythonSandbox = PythonSandbox()) throws -> [EvalTask] {
+        try problems.map { problem in
+            EvalTask(id: problem.taskID, prompt: try chatPrompt(tokenizer, user: problem.userMessage)) { text in
+                let result = try await sandbox.run(problem.program(forAnswer: text))
+                return (result.passed, result.passed ? nil : "\(result.outcome.rawValue) (status \(result.exitStatus)): \(result.stderrTail.suffix(300))")
+            }
+        }
+    }
+
+    /// Arithmetic problems judged by their exact integer answer.
+    public static func arithmetic(_ problems: [ArithmeticProblem], tokenizer: Tokenizer) throws -> [EvalTask] {
+        try problems.map { problem in
+            EvalTask(id: problem.id, prompt: try chatPrompt(tokenizer, user: problem.prompt)) { text in
+                let got = ArithmeticProblem.extractAnswer(text)
+                return (got == problem.answer, got == problem.answer ? nil : "expected \(problem.answer), got \(got.map(String.init) ?? "no answer")")
+            }
+        }
+    }
+}
+
+/// A mode at one sweep point, with the options its decoders run with.
+public struct EvalGroup: Sendable {
+    public var mode: CollaborationMode
+    public var sweep: SweepPoint
+    public var options: CollaborationOptions
+
+    public init(mode: CollaborationMode, sweep: SweepPoint, options: CollaborationOptions) {
+        self.mode = mode
+        self.sweep = sweep
+        self.options = options
+    }
+
+    /// Every mode once; `tandem` once per sweep point (others do not depend on the policy).
+    /// A budget point sets the policy's budget (and, given `calibration`, its threshold);
+    /// a threshold point sets the risk threshold.
+    public static func plan(modes: [CollaborationMode], sweep: [SweepPoint], base: CollaborationOptions,
+                            calibration: Calibration? = nil) -> [EvalGroup] {
+        modes.flatMap { mode -> [EvalGroup] in
+            var options = base
+            options.mode = mode
+            guard mode == .tandem, !sweep.isEmpty else { return [EvalGroup(mode: mode, sweep: .none, options: options)] }
+            return sweep.map { point in
+                var o = options
+                if point.key == "budget", let b = point.value {
+                    if let calibration { o.policy = calibration.policy(budget: b) }
+                    o.policy.budget = b
+                } else if point.key == "threshold", let t = point.value {
+                    o.policy.riskThreshold = Float(t)
+                }
+                return EvalGroup(mode: mode, sweep: point, options: o)
+            }
+        }
+    }
+}
+
+/// The files of an output directory: `results.jsonl` and `cloud.jsonl` (appended as work
+/// finishes, so `--resume` finds what is done), `summary.json`, `summary.md` and the charts.
+public struct EvalOutput: Sendable {
+    public let directory: String
+    public var resultsPath: String { directory + "/results.jsonl" }
+    public var costsPath: String { directory + "/cloud.jsonl" }
+
+    public init(directory: String) throws {
+        self.directory = directory
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+
+    static func encoder() -> JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }
+
+    func append(_ line: some Encodable, to path: String) throws {
+        var data = try Self.encoder().encode(line)
+        data.append(0x0A)
+        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+        try handle.write(contentsOf: data)
+    }
+
+    public func append(_ record: EvalRecord) throws { try append(record, to: resultsPath) }
+    public func append(_ cost: GroupCost) throws { try append(cost, to: costsPath) }
+
+    func readLines<T: Decodable>(_ path: String, as: T.Type) throws -> [T] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+        // A line cut short by an interrupted run is ignored (it is redone on resume).
+        return text.split(separator: "\n").compactMap { try? JSONDecoder().decode(T.self, from: Data($0.utf8)) }
+    }
+
+    public func records() throws -> [EvalRecord] { try readLines(resultsPath, as: EvalRecord.self) }
+    public func costs() throws -> [GroupCost] { try readLines(costsPath, as: GroupCost.self) }
+
+    /// Writes `summary.json`, `summary.md`, `pareto.svg`, `cost.svg` and `tbt.svg` from the
+    /// files; returns the summaries.
+    @discardableResult
+    public func writeSummary(title: String, header: String = "") throws -> [GroupSummary] {
+        let records = try records()
+        let summaries = EvalSummary.summarize(records, costs: try costs())
+        let encoder = Self.encoder()
+        encoder.outputFormatting.insert(.prettyPrinted)
+        try encoder.encode(summaries).write(to: URL(fileURLWithPath: directory + "/summary.json"))
+        let md = "# \(title)\n\n" + (header.isEmpty ? "" : header + "\n\n") + EvalSummary.markdown(summaries)
+            + "\nCharts: [pass@1 vs offload](pareto.svg), [pass@1 vs cloud cost](cost.svg), [time between tokens](tbt.svg).\n"
+        try Data(md.utf8).write(to: URL(fileURLWithPath: directory + "/summary.md"))
+        for (name, svg) in Self.charts(summaries, records: records, title: title) {
+            try Data(svg.utf8).write(to: URL(fileURLWithPath: directory + "/" + name))
+        }
+        return summaries
+    }
+
+    static func label(_ s: GroupSummary) -> String { s.sweep == .none ? s.mode.rawValue : "\(s.mode.rawValue) \(s.sweep)" }
+
+    /// The three charts, by file name.
+    public static func charts(_ summaries: [GroupSummary], records: [EvalRecord], title: String) -> [(String, String)] {
+        let offload = summaries.map { (x: $0.offloadRatio * 100, y: $0.passAt1 * 100) }
+        let pareto = SVGChart.scatter(
+            title: "\(title): pass@1 vs offloaded tokens", xLabel: "tokens offloaded to the cloud (%)", yLabel: "pass@1 (%)",
+            points: summaries.map { SVGChart.Point(x: $0.offloadRatio * 100, y: $0.passAt1 * 100, label: label($0), series: $0.mode.rawValue) },
+            front: EvalSummary.paretoFront(offload), yRange: 0...100)
+        let costed = summaries.filter { $0.cloudBusySecondsPerOutputToken != nil }
+        let costPoints = costed.map { (x: $0.cloudBusySecondsPerOutputToken! * 1000, y: $0.passAt1 * 100) }
+        let cost = SVGChart.scatter(
+            title: "\(title): pass@1 vs cloud cost", xLabel: "cloud busy ms per output token", yLabel: "pass@1 (%)",
+            points: costed.map { SVGChart.Point(x: $0.cloudBusySecondsPerOutputToken! * 1000, y: $0.passAt1 * 100, label: label($0), series: $0.mode.rawValue) },
+            front: EvalSummary.paretoFront(costPoints), yRange: 0...100)
+        let tbt = SVGChart.cdf(
+            title: "\(title): time between committed tokens", xLabel: "ms (log scale)",
+            samples: summaries.map { s in
+                (name: label(s), values: records.filter { $0.mode == s.mode && $0.sweep == s.sweep }.flatMap(\.tbtSamples))
+            })
+        return [("pareto.svg", pareto), ("cost.svg", cost), ("tbt.svg", tbt)]
+    }
+}
+
+/// Runs tasks under groups: `concurrency` tasks at once, each with its own decoder over the
+/// shared device engine and cloud; every finished task is appended to `results.jsonl` at
+/// once, and each group's cloud cost (difference of counters around it) to `cloud.jsonl`.
+public struct EvalRunner: Sendable {
+    public let device: Engine
+    public let cloud: (any CloudVerifier)?
+    public let concurrency: Int
+    /// Reads the cloud's counters (nil when there is no cloud to ask).
+    public let cloudCounters: @Sendable () async -> CloudCounters?
+
+    public init(device: Engine, cloud: (any CloudVerifier)?, concurrency: Int = 1,
+                cloudCounters: @escaping @Sendable () async -> CloudCounters? = { nil }) {
+        self.device = device
+        self.cloud = cloud
+        self.concurrency = max(1, concurrency)
+        self.cloudCounters = cloudCounters
+    }
+
+    /// Runs every (group, task) whose key is not in `skip`; calls `finished` after each.
+    public func run(tasks: [EvalTask], groups: [EvalGroup], output: EvalOutput, skip: Set<String> = [],
+                    finished: @escaping @Sendable (EvalRecord) -> Void = { _ in }) async throws {
+        for group in groups {
+            let todo = tasks.filter { !skip.contains(EvalRecord.key(taskID: $0.id, mode: group.mode, sweep: group.sweep)) }
+            guard !todo.isEmpty else { continue }
+            let before = group.mode == .device ? nil : await cloudCounters()
+            let start = ContinuousClock.now
+            try await withThrowingTaskGroup(of: EvalRecord.self) { taskGroup in
+                var next = 0
+                func launch() {
+                    let task = todo[next]
+                    next += 1
+                    taskGroup.addTask { try await self.runOne(task, group: group) }
+                }
+                while next < min(concurrency, todo.count) { launch() }
+                while let record = try await taskGroup.next() {
+                    try output.append(record)
+                    finished(record)
+                    if next < todo.count { launch() }
+                }
+            }
+            let elapsed = ContinuousClock.now - start
+            var cost = CloudCounters()
+            if let before, let after = await cloudCounters() { cost = after - before }
+            try output.append(GroupCost(mode: group.mode, sweep: group.sweep, tasks: todo.count,
+                                        wallSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
+                                        cloud: cost))
+        }
+    }
+
+    /// One task under one group: generate, time every committed token, judge.
+    public func runOne(_ task: EvalTask, group: EvalGroup) async throws -> EvalRecord {
+        let decoder = CollaborativeDecoder(device: device, cloud: group.mode == .device ? nil : cloud, options: group.options)
+        let times = Mutex<[ContinuousClock.Instant]>([])
+        let result = try await decoder.run(prompt: task.prompt) { event in
+            if case .token = event { times.withLock { $0.append(.now) } }
+        }
+        let stamps = times.withLock { $0 }
+        let gaps = zip(stamps.dropFirst(), stamps).map { later, earlier -> Double in
+            let d = later - earlier
+            return ((Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) * 1e-15) * 100).rounded() / 100
+        }
+        let verdict = try await task.check(result.text)
+        return EvalRecord(taskID: task.id, mode: group.mode, sweep: group.sweep, passed: verdict.passed,
+                          tokens: result.stats.generatedTokens, stats: result.stats, tbtSamples: gaps, text: result.text,
+                          detail: verdict.detail)
+    }
+}
