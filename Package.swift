@@ -94,7 +94,7 @@ let package = Package(
         ]),
         .testTarget(name: "TandemCloudTests", dependencies: ["TandemCloud", "TandemProtocol", "TandemEngine", "TandemTestSupport"]),
         .testTarget(name: "TandemServerTests", dependencies: [
-            "TandemServer", "TandemCloud", "TandemProtocol", "TandemEngine", "TandemTestSupport",
+            "TandemServer", "TandemCloud", "TandemProtocol", "TandemEngine", "TandemTestSupport", "TandemCLI",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -7,32 +7,42 @@ import TandemProtocol
 
 /// Simulated devices against a running `tandem serve`: each holds a session and sends
 /// verification chunks as fast as the answers come back (`tandem bench serve`).
-struct ServeLoad {
-    var url: String
-    var apiKey: String?
-    var sessions: Int
-    var duration: Double
-    var chunk: Int
-    var context: Int
+public struct ServeLoad: Sendable {
+    public var url: String
+    public var apiKey: String?
+    public var sessions: Int
+    public var duration: Double
+    public var chunk: Int
+    public var context: Int
     let client: HTTPClient
 
-    /// What one run measured.
-    struct Result: Encodable {
-        var scheduler: String
-        var sessions: Int
-        var duration_s: Double
-        var verifications: Int
-        var verifications_per_s: Double
-        var verified_tokens_per_s: Double
-        var latency_ms: Latency
-        var packing_factor: Double
-        var errors: Int
-        var request_bytes_per_verification: Double
-        var response_bytes_per_verification: Double
+    public init(url: String, apiKey: String?, sessions: Int, duration: Double, chunk: Int, context: Int, client: HTTPClient) {
+        self.url = url
+        self.apiKey = apiKey
+        self.sessions = sessions
+        self.duration = duration
+        self.chunk = chunk
+        self.context = context
+        self.client = client
+    }
 
-        struct Latency: Encodable {
-            var p50: Double
-            var p99: Double
+    /// What one run measured.
+    public struct Result: Encodable, Sendable {
+        public var scheduler: String
+        public var sessions: Int
+        public var duration_s: Double
+        public var verifications: Int
+        public var verifications_per_s: Double
+        public var verified_tokens_per_s: Double
+        public var latency_ms: Latency
+        public var packing_factor: Double
+        public var errors: Int
+        public var request_bytes_per_verification: Double
+        public var response_bytes_per_verification: Double
+
+        public struct Latency: Encodable, Sendable {
+            public var p50: Double
+            public var p99: Double
         }
     }
 
@@ -65,13 +75,13 @@ struct ServeLoad {
 
     struct Policy: Codable { var policy: String }
 
-    func policy() async throws -> String {
+    public func policy() async throws -> String {
         let (status, data) = try await send(.GET, TandemAPI.schedulerPath)
         guard status == 200 else { throw Failure(description: "GET \(TandemAPI.schedulerPath): HTTP \(status)") }
         return try JSONDecoder().decode(Policy.self, from: data).policy
     }
 
-    func setPolicy(_ policy: String) async throws {
+    public func setPolicy(_ policy: String) async throws {
         _ = try await call(.PUT, TandemAPI.schedulerPath, Policy(policy: policy), as: Policy.self)
     }
 
@@ -126,7 +136,7 @@ struct ServeLoad {
     }
 
     /// Opens the sessions, runs the timed window, closes the sessions.
-    func run(label: String) async throws -> Result {
+    public func run(label: String) async throws -> Result {
         let devices = try await withThrowingTaskGroup(of: Device.self) { group in
             for index in 0..<sessions { group.addTask { try await openDevice(index) } }
             return try await group.reduce(into: [Device]()) { $0.append($1) }
