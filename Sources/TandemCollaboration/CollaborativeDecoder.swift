@@ -393,19 +393,40 @@ final class DecodingRun {
         let accepted = min(max(0, response.accepted), open.end - open.start)
         for _ in 0..<accepted where finishReason == nil { commit(.verified) }
         cloudLength = response.contextLength
-        guard let correction = response.correction, finishReason == nil else { return }
-        let position = open.start + accepted
-        stats.rejections += 1
+        guard finishReason == nil else { return }
+        if let correction = response.correction {
+            stats.rejections += 1
+            replaceNext(with: correction, origin: .corrected)
+            return
+        }
+        // Whole chunk accepted: greedy, the cloud's top token after it is the token the
+        // cloud itself would write next, so it is final too (a free verification).
+        guard options.sampling.temperature == 0, accepted < response.positions.count,
+              let next = response.positions[accepted].top.first?.id else { return }
+        // Draft that position if it is not yet (stall-free off, or no speculation), so the
+        // provenance does not depend on timing.
+        if committed == tokens.count && mayDraft { try? draftOne() }
+        if committed < tokens.count && tokens[committed] == next {
+            commit(.verified)
+        } else {
+            replaceNext(with: next, origin: committed < tokens.count ? .corrected : .cloud)
+        }
+    }
+
+    /// Replaces `tokens[committed]` and everything drafted after it by `token` (or appends
+    /// it when nothing is drafted), rolls the device cache back, and commits it.
+    func replaceNext(with token: TokenID, origin: Provenance) {
+        let position = committed
         stats.wastedDraftTokens += tokens.count - position
         tokens.removeSubrange(position...)
         drafts.removeAll()
-        tokens.append(correction)
+        tokens.append(token)
         drafts.append(Draft(signals: TokenSignals(confidence: 1, entropy: 0, margin: 1), probability: 1))
         if fed > position {
             cache.truncate(to: position)
             fed = position
         }
-        commit(.corrected)
+        commit(origin)
     }
 
     /// Makes `tokens[committed]` final and streams it; a stop token or the length limit
@@ -484,7 +505,10 @@ final class DecodingRun {
             stats.cloudCalls += 1
             stats.uploadedTokens += request.append.count
             do {
-                let exchange = try await withTimeout(options.timeout) { try await cloud.generate(session: id, request) }
+                // The cloud computes every requested token before it answers: allow a second each.
+                let exchange = try await withTimeout(options.timeout + Double(request.maxTokens)) {
+                    try await cloud.generate(session: id, request)
+                }
                 stats.cloudMilliseconds += (clock.now - began).milliseconds
                 stats.bytesUp += exchange.bytesUp
                 stats.bytesDown += exchange.bytesDown

@@ -27,8 +27,8 @@ import Testing
         for text in identityPrompts.prefix(3) {
             let prompt = try await Pair.shared.chatPrompt(text)
             let local = try await Pair.shared.run(prompt, mode: .speculative)
-            let decoder = CollaborativeDecoder(device: device, cloud: HTTPVerifier(url: "http://127.0.0.1:\(port)", apiKey: Self.key),
-                                               options: CollaborationOptions(mode: .speculative, maxTokens: 24))
+            let decoder = CollaborativeDecoder(device: device, cloud: HTTPVerifier(url: "http://127.0.0.1:\(port)", apiKey: Self.key, timeout: .seconds(300)),
+                                               options: CollaborationOptions(mode: .speculative, maxTokens: 24, timeout: 300))
             let remote = try await decoder.run(prompt: prompt)
             #expect(remote.tokens == local.tokens, "\(text)")
             #expect(remote.provenance == local.provenance)

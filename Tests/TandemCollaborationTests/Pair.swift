@@ -26,7 +26,9 @@ actor Pair {
     func run(_ prompt: [TokenID], mode: CollaborationMode, maxTokens: Int = 24, policy: OffloadPolicy = OffloadPolicy(),
              stallFree: Bool = true, wrap: (any CloudVerifier) -> any CloudVerifier = { $0 }) async throws -> CollaborationResult {
         let (device, cloud) = try await engines()
-        let options = CollaborationOptions(mode: mode, maxTokens: maxTokens, policy: policy, stallFree: stallFree)
+        // A generous timeout: these tests check identities, and a loaded CI machine must not
+        // turn a slow answer into a fault (FaultTests cover those).
+        let options = CollaborationOptions(mode: mode, maxTokens: maxTokens, policy: policy, stallFree: stallFree, timeout: 300)
         let decoder = CollaborativeDecoder(device: device, cloud: wrap(InProcessVerifier(service: cloud)), options: options)
         return try await decoder.run(prompt: prompt)
     }
