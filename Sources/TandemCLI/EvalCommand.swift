@@ -57,6 +57,9 @@ struct EvalOptions: ParsableArguments {
     @Option(help: "Threads of the device model and of the cloud model (each pinned to its own core).")
     var threads = 1
 
+    @Option(help: "Seconds to wait for one cloud answer before retrying, then going on alone (a fault, counted in the summary).")
+    var timeout: Double = 60
+
     func parsedModes() throws -> [CollaborationMode] {
         try modes.split(separator: ",").map { name in
             let name = name.trimmingCharacters(in: .whitespaces)
@@ -79,6 +82,7 @@ struct EvalOptions: ParsableArguments {
         let modes = try parsedModes()
         guard !modes.isEmpty else { throw ValidationError("--modes is empty") }
         _ = try parsedSweep()
+        guard timeout > 0 && timeout.isFinite else { throw ValidationError("--timeout must be positive") }
         guard concurrency >= 1, maxTokens >= 1, chunk >= 1, threads >= 1 else {
             throw ValidationError("--concurrency, --max-tokens, --chunk and --threads must be positive")
         }
@@ -101,9 +105,22 @@ struct EvalOptions: ParsableArguments {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         pin(pid: getpid(), core: 0)
 
+        let devicePath = try await ensureModel(device)
+        let engine = try Engine(path: devicePath, threads: threads)
+        let tasks = try makeTasks(engine.tokenizer)
+        let calibration = try profile.map { try Calibration.load(from: $0) }
+        let groups = EvalGroup.plan(modes: modes, sweep: try parsedSweep(),
+                                    base: CollaborationOptions(maxTokens: maxTokens, policy: OffloadPolicy(), chunkSize: chunk, timeout: timeout),
+                                    calibration: calibration)
+        let done = Set(existing.map(\.key))
+        let total = groups.count * tasks.count
+        let skipped = groups.reduce(0) { sum, g in sum + tasks.filter { done.contains(EvalRecord.key(taskID: $0.id, mode: g.mode, sweep: g.sweep)) }.count }
+
         var server: CloudProcess?
         var cloudURL: String?
-        if usesCloud {
+        // The cloud only when some run needs it (a finished --resume just rewrites the summary).
+        let cloudNeeded = groups.contains { g in g.mode != .device && tasks.contains { !done.contains(EvalRecord.key(taskID: $0.id, mode: g.mode, sweep: g.sweep)) } }
+        if usesCloud && cloudNeeded {
             if remoteCloud {
                 cloudURL = cloud
             } else {
@@ -113,21 +130,11 @@ struct EvalOptions: ParsableArguments {
             }
         }
         do {
-            let devicePath = try await ensureModel(device)
-            let engine = try Engine(path: devicePath, threads: threads)
-            let tasks = try makeTasks(engine.tokenizer)
             var verifier: (any CloudVerifier)?
             if let cloudURL {
                 verifier = HTTPVerifier(url: cloudURL, apiKey: apiKey)
                 if let link { verifier = EmulatedLink(verifier!, spec: try LinkSpec(parsing: link), seed: seed) }
             }
-            let calibration = try profile.map { try Calibration.load(from: $0) }
-            let groups = EvalGroup.plan(modes: modes, sweep: try parsedSweep(),
-                                        base: CollaborationOptions(maxTokens: maxTokens, policy: OffloadPolicy(), chunkSize: chunk),
-                                        calibration: calibration)
-            let done = Set(existing.map(\.key))
-            let total = groups.count * tasks.count
-            let skipped = groups.reduce(0) { sum, g in sum + tasks.filter { done.contains(EvalRecord.key(taskID: $0.id, mode: g.mode, sweep: g.sweep)) }.count }
             printError("tandem eval \(task): \(tasks.count) problems × \(groups.count) mode/sweep points = \(total) runs"
                        + (skipped > 0 ? " (\(skipped) already done)" : "") + "; device \(device), cloud \(cloudURL ?? "none"), out \(outDir)")
             let bar = ProgressBar(label: task, total: Int64(total - skipped), unit: .items)
@@ -146,9 +153,8 @@ struct EvalOptions: ParsableArguments {
             \(describe); modes \(modes.map(\.rawValue).joined(separator: ",")); sweep \(sweep ?? "none"); \
             device \(device), cloud \(remoteCloud ? cloud : cloud + " (own `tandem serve` process)"), \(threads) thread(s) each\
             \(cores > 1 && !remoteCloud ? " on separate cores" : ""); link \(link ?? "none"); concurrency \(concurrency); \
-            max tokens \(maxTokens), chunk \(chunk); greedy. Machine: \(machineDescription()). \
-            This run: \(String(format: "%.0f", wall)) s wall for \(total - skipped) runs.
-            """
+            max tokens \(maxTokens), chunk \(chunk), cloud timeout \(Int(timeout)) s; greedy. Machine: \(machineDescription()).
+            """ + (total > skipped ? " This run: \(String(format: "%.0f", wall)) s wall for \(total - skipped) runs." : "")
             let summaries = try output.writeSummary(title: "tandem eval \(task)", header: header)
             await server?.stop()
             server = nil

@@ -188,6 +188,8 @@ public struct GroupSummary: Sendable, Codable, Equatable {
     public var cloudBusySecondsPerOutputToken: Double?
     public var packingFactor: Double?
     public var wallSeconds: Double?
+    /// Tasks on which the cloud failed at least once (a warning, or tokens committed unverified).
+    public var faultyTasks = 0
     /// (pass@1 − device) ÷ (cloud − device) on the same tasks; nil without both baselines or when they tie.
     public var gapClosed: Double?
 
@@ -209,6 +211,7 @@ public struct GroupSummary: Sendable, Codable, Equatable {
         case cloudBusySecondsPerOutputToken = "cloud_busy_s_per_output_token"
         case packingFactor = "packing_factor"
         case wallSeconds = "wall_s"
+        case faultyTasks = "tasks_with_cloud_faults"
         case gapClosed = "gap_closed"
     }
 }
@@ -246,6 +249,7 @@ public enum EvalSummary {
             s.tbtMilliseconds = Percentiles(group.flatMap(\.tbtSamples))
             let deviceMs = group.reduce(0.0) { $0 + $1.stats.deviceMilliseconds }
             s.deviceSecondsTotal = deviceMs / 1000
+            s.faultyTasks = group.filter { !$0.stats.warnings.isEmpty || $0.stats.unverifiedTokens > 0 }.count
             s.deviceMillisecondsPerToken = generated == 0 ? 0 : deviceMs / Double(generated)
             let mine = costs.filter { $0.mode == s.mode && $0.sweep == s.sweep }
             if !mine.isEmpty {
@@ -273,11 +277,11 @@ public enum EvalSummary {
         func f(_ v: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", v) }
         func opt(_ v: Double?, _ digits: Int = 1, scale: Double = 1) -> String { v.map { f($0 * scale, digits) } ?? "–" }
         var lines = [
-            "| mode | sweep | pass@1 | passed | offload | gap closed | tokens/task | uploaded tok/task | bytes up/task | TTFT ms (mean) | TBT ms mean | p50 | p95 | p99 | device ms/token | cloud busy s | cloud tokens run | cloud busy ms/output token | packing |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+            "| mode | sweep | pass@1 | passed | offload | gap closed | tokens/task | uploaded tok/task | bytes up/task | TTFT ms (mean) | TBT ms mean | p50 | p95 | p99 | device ms/token | cloud busy s | cloud tokens run | cloud busy ms/output token | packing | cloud faults |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for s in summaries {
-            lines.append("| \(s.mode.rawValue) | \(s.sweep) | \(f(100 * s.passAt1))% | \(s.passed)/\(s.tasks) | \(f(100 * s.offloadRatio))% | \(opt(s.gapClosed, 0, scale: 100))\(s.gapClosed == nil ? "" : "%") | \(f(s.generatedTokensPerTask)) | \(f(s.uploadedTokensPerTask)) | \(f(s.bytesUpPerTask, 0)) | \(f(s.ttftMilliseconds.mean, 0)) | \(f(s.tbtMilliseconds.mean)) | \(f(s.tbtMilliseconds.p50)) | \(f(s.tbtMilliseconds.p95)) | \(f(s.tbtMilliseconds.p99)) | \(f(s.deviceMillisecondsPerToken)) | \(opt(s.cloudBusySeconds)) | \(opt(s.cloudTokensProcessed, 0)) | \(opt(s.cloudBusySecondsPerOutputToken, 1, scale: 1000)) | \(opt(s.packingFactor, 3)) |")
+            lines.append("| \(s.mode.rawValue) | \(s.sweep) | \(f(100 * s.passAt1))% | \(s.passed)/\(s.tasks) | \(f(100 * s.offloadRatio))% | \(opt(s.gapClosed, 0, scale: 100))\(s.gapClosed == nil ? "" : "%") | \(f(s.generatedTokensPerTask)) | \(f(s.uploadedTokensPerTask)) | \(f(s.bytesUpPerTask, 0)) | \(f(s.ttftMilliseconds.mean, 0)) | \(f(s.tbtMilliseconds.mean)) | \(f(s.tbtMilliseconds.p50)) | \(f(s.tbtMilliseconds.p95)) | \(f(s.tbtMilliseconds.p99)) | \(f(s.deviceMillisecondsPerToken)) | \(opt(s.cloudBusySeconds)) | \(opt(s.cloudTokensProcessed, 0)) | \(opt(s.cloudBusySecondsPerOutputToken, 1, scale: 1000)) | \(opt(s.packingFactor, 3)) | \(s.faultyTasks) |")
         }
         return lines.joined(separator: "\n") + "\n"
     }

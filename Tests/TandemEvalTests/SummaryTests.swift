@@ -8,7 +8,7 @@ import FoundationXML
 
 @Suite struct SummaryTests {
     func record(_ task: String, _ mode: CollaborationMode, _ sweep: SweepPoint = .none, passed: Bool,
-                generated: Int = 10, offloaded: Int = 0, tbt: [Double] = [10, 20]) -> EvalRecord {
+                generated: Int = 10, offloaded: Int = 0, tbt: [Double] = [10, 20], warning: String? = nil) -> EvalRecord {
         var stats = CollaborationStats()
         stats.generatedTokens = generated
         stats.offloadedTokens = offloaded
@@ -16,6 +16,7 @@ import FoundationXML
         stats.bytesUp = offloaded * 100
         stats.deviceMilliseconds = Double(generated) * 5
         stats.ttftMilliseconds = 100
+        if let warning { stats.warnings = [warning] }
         return EvalRecord(taskID: task, mode: mode, sweep: sweep, passed: passed, tokens: generated, stats: stats, tbtSamples: tbt, text: "")
     }
 
@@ -46,7 +47,7 @@ import FoundationXML
             record("c", .cloud, passed: true, offloaded: 10), record("d", .cloud, passed: false, offloaded: 10),
             record("a", .tandem, tandem, passed: true, generated: 20, offloaded: 2, tbt: [1, 2, 3, 4]),
             record("b", .tandem, tandem, passed: true, generated: 20, offloaded: 6, tbt: [5, 6, 7, 8]),
-            record("c", .tandem, tandem, passed: false), record("d", .tandem, tandem, passed: false),
+            record("c", .tandem, tandem, passed: false, warning: "cloud unreachable"), record("d", .tandem, tandem, passed: false),
         ]
         let costs = [GroupCost(mode: .tandem, sweep: tandem, tasks: 2, wallSeconds: 3, cloud: CloudCounters(busySeconds: 1.2, tokens: 40, steps: 4, packingSum: 0.8, packingCount: 4)),
                      GroupCost(mode: .tandem, sweep: tandem, tasks: 2, wallSeconds: 2, cloud: CloudCounters(busySeconds: 0.8, tokens: 10, steps: 1, packingSum: 0.2, packingCount: 1))]
@@ -65,6 +66,7 @@ import FoundationXML
         #expect(mixed.packingFactor == 1.0 / 5)
         #expect(mixed.wallSeconds == 5)
         #expect(device.cloudBusySeconds == nil)
+        #expect(mixed.faultyTasks == 1 && device.faultyTasks == 0)
         let md = EvalSummary.markdown(summaries)
         #expect(md.split(separator: "\n").count == 5)
         #expect(md.contains("| tandem | budget=0.1 | 50.0% | 2/4 | 13.3% | 50% |"))
