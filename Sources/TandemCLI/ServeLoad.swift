@@ -154,7 +154,9 @@ public struct ServeLoad: Sendable {
                 group.addTask {
                     var device = device
                     var stats = DeviceStats()
-                    while ContinuousClock.now < end {
+                    // At least one verification per device, even when its task starts late
+                    // (a busy machine can delay it past a short duration).
+                    repeat {
                         let began = ContinuousClock.now
                         do {
                             let (up, down) = try await verify(&device)
@@ -165,7 +167,7 @@ public struct ServeLoad: Sendable {
                         } catch {
                             stats.errors += 1
                         }
-                    }
+                    } while ContinuousClock.now < end
                     return stats
                 }
             }
