@@ -63,7 +63,9 @@ import Testing
         let clock = ContinuousClock()
         let cancelledAt = clock.now
         _ = try? await consumer.value
-        #expect(clock.now - cancelledAt < .seconds(2))
+        // No hang. (Not a tight bound: under the parallel suite the consumer's resumption waits
+        // for a free cooperative thread, 3 s was seen; that the producer stops is checked below.)
+        #expect(clock.now - cancelledAt < .seconds(30))
         // The producer stops too: the cache stops growing.
         try await Task.sleep(for: .milliseconds(200))
         let length = cache.length
