@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TandemEngine
 import TandemProtocol
 
 /// A network between device and cloud, emulated in the client transport:
@@ -92,23 +93,16 @@ public struct LinkSpec: Sendable, Equatable, CustomStringConvertible {
 public final class EmulatedLink: CloudVerifier {
     public let inner: any CloudVerifier
     public let spec: LinkSpec
-    private let random: Mutex<UInt64>
+    private let random: Mutex<SplitMix64>
 
     public init(_ inner: any CloudVerifier, spec: LinkSpec, seed: UInt64 = 0x7A9D) {
         self.inner = inner
         self.spec = spec
-        random = Mutex(seed)
+        random = Mutex(SplitMix64(state: seed))
     }
 
     private func uniform() -> Double {
-        random.withLock { state in
-            // SplitMix64.
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
-        }
+        random.withLock { Double($0.next() >> 11) / Double(1 << 53) }
     }
 
     private func carry<Response>(_ call: () async throws -> Exchange<Response>, upBytes: Int) async throws -> Exchange<Response> {

@@ -1,3 +1,5 @@
+import TandemEngine
+
 /// Multi-step integer arithmetic problems generated from a seed (REFERENCE.md): four
 /// numbers from 2 to 99 joined by +, − and ×, with one pair of parentheses, e.g.
 /// `(23 + 48) * 3 - 17`. The answer is checked exactly against the last `<answer>…</answer>`
@@ -20,7 +22,7 @@ public struct ArithmeticProblem: Sendable, Codable, Equatable {
 
     /// `count` problems from `seed` (the same seed always gives the same problems).
     public static func generate(count: Int, seed: UInt64) -> [ArithmeticProblem] {
-        var random = SplitMix64(seed: seed)
+        var random = SplitMix64(state: seed)
         return (0..<count).map { index in
             let numbers = (0..<4).map { _ in Int(random.next() % 98) + 2 }
             let operators = (0..<3).map { _ in ["+", "-", "*"][Int(random.next() % 3)] }
@@ -117,18 +119,5 @@ struct ExpressionParser {
             index += 1
         }
         return Int(digits)
-    }
-}
-
-/// A small seeded generator (SplitMix64), so problems repeat across platforms.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
