@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import TandemEngine
+import TandemEval
 import TandemProtocol
 
 /// Simulated devices against a running `tandem serve`: each holds a session and sends
@@ -89,11 +90,7 @@ public struct ServeLoad: Sendable {
     func stepCounters() async throws -> (steps: Double, tokens: Double, budget: Double) {
         let (status, data) = try await send(.GET, "/metrics")
         guard status == 200 else { throw Failure(description: "GET /metrics: HTTP \(status)") }
-        var values: [String: Double] = [:]
-        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") where !line.hasPrefix("#") {
-            let parts = line.split(separator: " ")
-            if parts.count == 2 { values[String(parts[0])] = Double(parts[1]) }
-        }
+        let values = CloudCounters.samples(prometheus: String(decoding: data, as: UTF8.self))
         return (values["tandem_steps_total"] ?? 0, values["tandem_step_tokens_total"] ?? 0, values["tandem_token_budget"] ?? 1)
     }
 

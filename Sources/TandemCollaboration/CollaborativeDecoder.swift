@@ -234,12 +234,10 @@ final class DecodingRun {
                 let token = Sampler.argmax(logits: UnsafeBufferPointer(logits))
                 return (token, Draft(signals: TokenSignals(logits: UnsafeBufferPointer(logits), chosen: Int(token)), probability: 1))
             }
-            let signals = TokenSignals(logits: UnsafeBufferPointer(logits), chosen: 0)
             let distribution = sampler.transformedDistribution(logits: UnsafeBufferPointer(logits), recentTokens: recent)
             let token = sampler.sample(from: distribution)
-            var chosen = signals
-            chosen.confidence = Self.softmaxProbability(UnsafeBufferPointer(logits), Int(token))
-            return (token, Draft(signals: chosen, probability: max(distribution.probability(of: token), 1e-6)))
+            return (token, Draft(signals: TokenSignals(logits: UnsafeBufferPointer(logits), chosen: Int(token)),
+                                 probability: max(distribution.probability(of: token), 1e-6)))
         }
         stats.deviceMilliseconds += (clock.now - begin).milliseconds
         fed = tokens.count
@@ -248,13 +246,6 @@ final class DecodingRun {
         if inflight == nil, chunk != nil, tokens.count - chunk!.start >= options.chunkSize || !mayDraft {
             sendChunk()
         }
-    }
-
-    static func softmaxProbability(_ logits: UnsafeBufferPointer<Float>, _ index: Int) -> Float {
-        let top = logits.max() ?? 0
-        var sum: Double = 0
-        for value in logits { sum += exp(Double(value - top)) }
-        return Float(exp(Double(logits[index] - top)) / sum)
     }
 
     /// With nothing in flight: commits drafted tokens the policy keeps local, opens a chunk

@@ -121,14 +121,20 @@ public struct CloudCounters: Sendable, Codable, Equatable {
 
     /// Reads the counters from Prometheus text; missing series count as 0.
     public init(prometheus text: String) {
+        let values = Self.samples(prometheus: text)
+        self.init(busySeconds: values["tandem_step_seconds_sum"] ?? 0, tokens: values["tandem_step_tokens_total"] ?? 0,
+                  steps: values["tandem_steps_total"] ?? 0, packingSum: values["tandem_packing_factor_sum"] ?? 0,
+                  packingCount: values["tandem_packing_factor_count"] ?? 0)
+    }
+
+    /// Every unlabelled sample of Prometheus text, by series name.
+    public static func samples(prometheus text: String) -> [String: Double] {
         var values: [String: Double] = [:]
         for line in text.split(separator: "\n") where !line.hasPrefix("#") {
             let parts = line.split(separator: " ")
             if parts.count == 2, let value = Double(parts[1]) { values[String(parts[0])] = value }
         }
-        self.init(busySeconds: values["tandem_step_seconds_sum"] ?? 0, tokens: values["tandem_step_tokens_total"] ?? 0,
-                  steps: values["tandem_steps_total"] ?? 0, packingSum: values["tandem_packing_factor_sum"] ?? 0,
-                  packingCount: values["tandem_packing_factor_count"] ?? 0)
+        return values
     }
 
     public static func - (a: CloudCounters, b: CloudCounters) -> CloudCounters {
