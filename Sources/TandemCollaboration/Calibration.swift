@@ -127,3 +127,14 @@ public struct CalibrationError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
 }
+
+extension OffloadPolicy {
+    /// The policy for `budget` in `mode`: token-routing takes its threshold from the router's
+    /// points, tandem from the calibration (the default threshold without one).
+    public static func forBudget(_ budget: Double, mode: CollaborationMode, calibration: Calibration?, router: TokenRouter?) -> OffloadPolicy {
+        if mode == .tokenRouting, let router { return OffloadPolicy(riskThreshold: router.threshold(share: budget), budget: budget) }
+        var policy = calibration?.policy(budget: budget) ?? OffloadPolicy()
+        policy.budget = budget
+        return policy
+    }
+}

@@ -11,6 +11,9 @@ public enum CollaborationMode: String, Sendable, CaseIterable, Codable {
     case speculative
     /// Synera-style selective offloading: only risky chunks are verified.
     case tandem
+    /// Seed 3's token-level routing: a router on the device's hidden state picks tokens for
+    /// the cloud to decide (needs `CollaborationOptions.router`).
+    case tokenRouting = "token-routing"
 }
 
 /// Where a committed token came from.
@@ -34,8 +37,11 @@ public struct CollaborationOptions: Sendable {
     /// Device sampling (greedy by default). With temperature > 0 verification uses
     /// speculative acceptance (the cloud session samples with the same parameters).
     public var sampling: SamplingParameters
-    /// Which tokens go to the cloud (`tandem`); `speculative` verifies everything.
+    /// Which tokens go to the cloud (`tandem`, `token-routing`); `speculative` verifies
+    /// everything. In `token-routing` the risk threshold applies to the router's score.
     public var policy: OffloadPolicy
+    /// The token router of `token-routing` mode.
+    public var router: TokenRouter?
     /// Most draft tokens in one verification chunk.
     public var chunkSize: Int
     /// Keep drafting while a verification is in flight.
@@ -54,7 +60,8 @@ public struct CollaborationOptions: Sendable {
 
     public init(mode: CollaborationMode = .tandem, maxTokens: Int = 256, sampling: SamplingParameters = .greedy,
                 policy: OffloadPolicy = OffloadPolicy(), chunkSize: Int = 4, stallFree: Bool = true, lookahead: Int = 16,
-                minimumSpeculation: Double = 0.05, timeout: Double = 10, cloudStep: Int = 16, stopTokens: Set<TokenID>? = nil) {
+                minimumSpeculation: Double = 0.05, timeout: Double = 10, cloudStep: Int = 16, stopTokens: Set<TokenID>? = nil,
+                router: TokenRouter? = nil) {
         self.mode = mode
         self.maxTokens = maxTokens
         self.sampling = sampling
@@ -66,5 +73,6 @@ public struct CollaborationOptions: Sendable {
         self.timeout = timeout
         self.cloudStep = cloudStep
         self.stopTokens = stopTokens
+        self.router = router
     }
 }

@@ -85,6 +85,9 @@ final class DecodingRun {
         /// The device's probability of the token under its sampling distribution (for
         /// speculative acceptance); 1 when greedy.
         var probability: Float
+        /// What the policy compares with its threshold: 1 − confidence, or in token-routing
+        /// the router's score.
+        var risk: Float
     }
 
     struct Chunk {
@@ -135,6 +138,12 @@ final class DecodingRun {
         committed = prompt.count
         stopTokens = options.stopTokens ?? StopCondition(endOfGenerationOf: decoder.device.tokenizer).tokenIDs
         cache = device.makeCache()
+        if options.mode == .tokenRouting {
+            guard let router = options.router else { throw EngineError.invalidRequest("token-routing needs a router (tandem train-router)") }
+            guard router.inputSize == device.configuration.embeddingLength else {
+                throw EngineError.invalidRequest("the router reads hidden states of \(router.inputSize), the device model has \(device.configuration.embeddingLength)")
+            }
+        }
         guard prompt.count < cache.maxLength else { throw EngineError.contextFull(length: 0, adding: prompt.count, limit: cache.maxLength) }
         sampler = try Sampler(parameters: options.sampling)
         detokenizer = StreamingDetokenizer(tokenizer: device.tokenizer)
@@ -147,7 +156,7 @@ final class DecodingRun {
         switch options.mode {
         case .speculative: .everything
         case .device, .cloud: .nothing
-        case .tandem: options.policy
+        case .tandem, .tokenRouting: options.policy
         }
     }
 
@@ -229,16 +238,19 @@ final class DecodingRun {
         let begin = clock.now
         let sampling = options.sampling
         let recent = tokens.suffix(sampling.repetitionPenaltyWindow)
-        let (token, draft) = try device.forwardLast(feed, cache: cache) { logits -> (TokenID, Draft) in
+        let router = options.mode == .tokenRouting ? options.router : nil
+        let ((token, signals, probability), hidden) = try device.forwardLast(feed, cache: cache, hiddenState: router != nil) {
+            logits -> (TokenID, TokenSignals, Float) in
             if sampling.temperature == 0 {
                 let token = Sampler.argmax(logits: UnsafeBufferPointer(logits))
-                return (token, Draft(signals: TokenSignals(logits: UnsafeBufferPointer(logits), chosen: Int(token)), probability: 1))
+                return (token, TokenSignals(logits: UnsafeBufferPointer(logits), chosen: Int(token)), 1)
             }
             let distribution = sampler.transformedDistribution(logits: UnsafeBufferPointer(logits), recentTokens: recent)
             let token = sampler.sample(from: distribution)
-            return (token, Draft(signals: TokenSignals(logits: UnsafeBufferPointer(logits), chosen: Int(token)),
-                                 probability: max(distribution.probability(of: token), 1e-6)))
+            return (token, TokenSignals(logits: UnsafeBufferPointer(logits), chosen: Int(token)), max(distribution.probability(of: token), 1e-6))
         }
+        let risk = router.flatMap { r in hidden.map { r.score($0) } } ?? policy.risk(signals)
+        let draft = Draft(signals: signals, probability: probability, risk: risk)
         stats.deviceMilliseconds += (clock.now - begin).milliseconds
         fed = tokens.count
         tokens.append(token)
@@ -254,8 +266,7 @@ final class DecodingRun {
         precondition(inflight == nil)
         if chunk == nil {
             while committed < tokens.count && finishReason == nil {
-                let signals = drafts[0].signals
-                if cloudEnabled && policy.isRisky(signals)
+                if cloudEnabled && drafts[0].risk >= policy.riskThreshold
                     && policy.allows(chunk: options.chunkSize, offloaded: stats.offloadedTokens, generated: generatedCommitted) {
                     chunk = Chunk(start: committed, end: committed)
                     break
@@ -412,7 +423,7 @@ final class DecodingRun {
         tokens.removeSubrange(position...)
         drafts.removeAll()
         tokens.append(token)
-        drafts.append(Draft(signals: TokenSignals(confidence: 1, entropy: 0, margin: 1), probability: 1))
+        drafts.append(Draft(signals: TokenSignals(confidence: 1, entropy: 0, margin: 1), probability: 1, risk: 0))
         if fed > position {
             cache.truncate(to: position)
             fed = position
@@ -507,7 +518,7 @@ final class DecodingRun {
                 cloudLength = exchange.response.contextLength
                 for token in exchange.response.tokens where finishReason == nil {
                     tokens.append(token)
-                    drafts.append(Draft(signals: TokenSignals(confidence: 1, entropy: 0, margin: 1), probability: 1))
+                    drafts.append(Draft(signals: TokenSignals(confidence: 1, entropy: 0, margin: 1), probability: 1, risk: 0))
                     commit(.cloud)
                 }
                 if finishReason == nil && exchange.response.finishReason != "length" { finishReason = "stop" }

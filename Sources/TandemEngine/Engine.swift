@@ -108,6 +108,24 @@ public final class Engine: @unchecked Sendable {
         }
     }
 
+    /// `forwardLast`, also returning the last token's final hidden state (after the output
+    /// norm): what a router on the model's state reads.
+    public func forwardLast<Result>(
+        _ tokens: [TokenID], cache: KVCache, hiddenState: Bool, _ body: (UnsafeMutableBufferPointer<Float>) -> Result
+    ) throws(EngineError) -> (Result, hidden: [Float]?) {
+        guard hiddenState else { return (try forwardLast(tokens, cache: cache, body), nil) }
+        guard !tokens.isEmpty else { throw .invalidRequest("no tokens to run") }
+        let batch = [SequenceInput(cache: cache, tokens: tokens, outputs: OutputRequest(rows: .last, distribution: .logits, hiddenState: true))]
+        try validate(batch)
+        lock.lock()
+        defer { lock.unlock() }
+        return withoutActuallyEscaping(body) { body in
+            var result: Result?
+            let outputs = run(batch) { _, _, logits in result = body(logits) }
+            return (result!, outputs[0].tokens.last?.hiddenState)
+        }
+    }
+
     private func validate(_ batch: [SequenceInput]) throws(EngineError) {
         let c = configuration
         var seen = Set<ObjectIdentifier>()

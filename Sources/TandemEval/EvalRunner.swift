@@ -57,20 +57,26 @@ public struct EvalGroup: Sendable {
         self.options = options
     }
 
-    /// Every mode once; `tandem` once per sweep point (others do not depend on the policy).
-    /// A budget point sets the policy's budget (and, given `calibration`, its threshold);
-    /// a threshold point sets the risk threshold.
+    /// Every mode once; `tandem` and `token-routing` once per sweep point (the others do not
+    /// depend on the policy). A budget point sets the policy's budget and its threshold (from
+    /// `calibration` for tandem, from the router for token-routing, which verifies single
+    /// tokens); a threshold point sets the threshold.
     public static func plan(modes: [CollaborationMode], sweep: [SweepPoint], base: CollaborationOptions,
-                            calibration: Calibration? = nil) -> [EvalGroup] {
+                            calibration: Calibration? = nil, router: TokenRouter? = nil) -> [EvalGroup] {
         modes.flatMap { mode -> [EvalGroup] in
             var options = base
             options.mode = mode
-            guard mode == .tandem, !sweep.isEmpty else { return [EvalGroup(mode: mode, sweep: .none, options: options)] }
+            let routed = mode == .tandem || mode == .tokenRouting
+            if mode == .tokenRouting {
+                options.chunkSize = 1
+                options.router = router
+                options.policy = OffloadPolicy.forBudget(options.policy.budget, mode: mode, calibration: nil, router: router)
+            }
+            guard routed, !sweep.isEmpty else { return [EvalGroup(mode: mode, sweep: .none, options: options)] }
             return sweep.map { point in
                 var o = options
                 if point.key == "budget", let b = point.value {
-                    if let calibration { o.policy = calibration.policy(budget: b) }
-                    o.policy.budget = b
+                    o.policy = OffloadPolicy.forBudget(b, mode: mode, calibration: calibration, router: router)
                 } else if point.key == "threshold", let t = point.value {
                     o.policy.riskThreshold = Float(t)
                 }
