@@ -18,7 +18,7 @@ struct EvalCommand: AsyncParsableCommand {
 
 /// Options shared by both tasks.
 struct EvalOptions: ParsableArguments {
-    @Option(help: "Modes, comma-separated: device, cloud, speculative, tandem.")
+    @Option(help: "Modes, comma-separated: device, cloud, speculative, token-routing, tandem.")
     var modes = "device,cloud,speculative,tandem"
 
     @Option(help: "tandem sweep, e.g. budget=0.05,0.1,0.25,0.4 or threshold=0.3,0.5.")
@@ -32,6 +32,9 @@ struct EvalOptions: ParsableArguments {
 
     @Option(name: .customLong("api-key"), help: "Bearer key for --cloud URL.")
     var apiKey: String?
+
+    @Option(name: .customLong("cloud-api"), help: "How to reach the cloud: tandem (sessions), openai (/v1/completions with vLLM prompt_logprobs) or sglang (/generate); the last two are stateless.")
+    var cloudAPI = "tandem"
 
     @Option(help: "Emulated network, e.g. rtt=80ms,jitter=10ms,up=20mbit,down=50mbit,loss=0.01.")
     var link: String?
@@ -54,6 +57,9 @@ struct EvalOptions: ParsableArguments {
     @Option(help: "Calibration from `tandem profile`: a budget sweep point takes its threshold from it.")
     var profile: String?
 
+    @Option(help: "token-routing: the router from `tandem train-router` (a budget sweep point takes its threshold from it).")
+    var router: String?
+
     @Option(help: "Threads of the device model and of the cloud model (each pinned to its own core).")
     var threads = 1
 
@@ -63,7 +69,7 @@ struct EvalOptions: ParsableArguments {
     func parsedModes() throws -> [CollaborationMode] {
         try modes.split(separator: ",").map { name in
             let name = name.trimmingCharacters(in: .whitespaces)
-            if name == "token-routing" || name == "query-routing" {
+            if name == "query-routing" {
                 throw ValidationError("mode \(name) is not implemented yet")
             }
             guard let mode = CollaborationMode(rawValue: name) else {
@@ -83,10 +89,12 @@ struct EvalOptions: ParsableArguments {
         guard !modes.isEmpty else { throw ValidationError("--modes is empty") }
         _ = try parsedSweep()
         guard timeout > 0 && timeout.isFinite else { throw ValidationError("--timeout must be positive") }
+        _ = try verifierAPI(cloudAPI)
         guard concurrency >= 1, maxTokens >= 1, chunk >= 1, threads >= 1 else {
             throw ValidationError("--concurrency, --max-tokens, --chunk and --threads must be positive")
         }
         if let link { _ = try LinkSpec(parsing: link) }
+        if modes.contains(.tokenRouting) && router == nil { throw ValidationError("token-routing needs --router FILE (made by tandem train-router)") }
     }
 
     var remoteCloud: Bool { cloud.hasPrefix("http://") || cloud.hasPrefix("https://") }
@@ -109,9 +117,10 @@ struct EvalOptions: ParsableArguments {
         let engine = try Engine(path: devicePath, threads: threads)
         let tasks = try makeTasks(engine.tokenizer)
         let calibration = try profile.map { try Calibration.load(from: $0) }
+        let tokenRouter = try router.map { try TokenRouter.load(from: $0) }
         let groups = EvalGroup.plan(modes: modes, sweep: try parsedSweep(),
                                     base: CollaborationOptions(maxTokens: maxTokens, policy: OffloadPolicy(), chunkSize: chunk, timeout: timeout),
-                                    calibration: calibration)
+                                    calibration: calibration, router: tokenRouter)
         let done = Set(existing.map(\.key))
         let total = groups.count * tasks.count
         let skipped = groups.reduce(0) { sum, g in sum + tasks.filter { done.contains(EvalRecord.key(taskID: $0.id, mode: g.mode, sweep: g.sweep)) }.count }
@@ -132,7 +141,7 @@ struct EvalOptions: ParsableArguments {
         do {
             var verifier: (any CloudVerifier)?
             if let cloudURL {
-                verifier = HTTPVerifier(url: cloudURL, apiKey: apiKey)
+                verifier = makeVerifier(url: cloudURL, api: try verifierAPI(cloudAPI), apiKey: apiKey)
                 if let link { verifier = EmulatedLink(verifier!, spec: try LinkSpec(parsing: link), seed: seed) }
             }
             printError("tandem eval \(task): \(tasks.count) problems × \(groups.count) mode/sweep points = \(total) runs"

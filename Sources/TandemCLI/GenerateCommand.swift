@@ -15,8 +15,9 @@ struct GenerateCommand: AsyncParsableCommand {
         discussion: """
         Modes: device (the device model alone), cloud (the cloud model alone), speculative \
         (every drafted token verified by the cloud, in chunks), tandem (only risky chunks \
-        verified; the device keeps drafting while it waits). Without --cloud URL the cloud \
-        model runs in this process on its own thread(s).
+        verified; the device keeps drafting while it waits), token-routing (a router trained by \
+        `tandem train-router` picks single tokens for the cloud to decide). Without --cloud URL \
+        the cloud model runs in this process on its own thread(s).
         """)
 
     @Option(help: "Who generates: \(CollaborationMode.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -30,6 +31,9 @@ struct GenerateCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("api-key"), help: "Bearer key for --cloud URL.")
     var apiKey: String?
+
+    @Option(name: .customLong("cloud-api"), help: "How to reach --cloud URL: tandem (sessions, docs/PROTOCOL.md), openai (/v1/completions with vLLM prompt_logprobs) or sglang (/generate); the last two are stateless and greedy only.")
+    var cloudAPI = "tandem"
 
     @Flag(help: "Wrap the prompt in the model's chat template (ChatML) as a user message.")
     var chat = false
@@ -55,14 +59,17 @@ struct GenerateCommand: AsyncParsableCommand {
     @Option(name: .customLong("cloud-threads"), help: "Threads of the in-process cloud model.")
     var cloudThreads = 1
 
-    @Option(help: "Draft tokens per verification chunk.")
-    var chunk = 4
+    @Option(help: "Draft tokens per verification chunk (default 4; 1 in token-routing).")
+    var chunk: Int?
 
-    @Option(help: "tandem: largest share of generated tokens sent for verification (0-1).")
+    @Option(help: "tandem, token-routing: largest share of generated tokens sent to the cloud (0-1).")
     var budget: Double?
 
-    @Option(help: "tandem: offload a token when 1 − confidence reaches this.")
+    @Option(help: "tandem: offload a token when 1 − confidence reaches this; token-routing: when the router's score does.")
     var threshold: Float?
+
+    @Option(help: "token-routing: the router from `tandem train-router` (its threshold for --budget).")
+    var router: String?
 
     @Option(help: "tandem: calibration from `tandem profile` (threshold for --budget).")
     var profile: String?
@@ -88,10 +95,15 @@ struct GenerateCommand: AsyncParsableCommand {
         if system != nil && !chat { throw ValidationError("--system needs --chat") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         guard cloudThreads >= 1 else { throw ValidationError("--cloud-threads must be at least 1") }
-        guard chunk >= 1 else { throw ValidationError("--chunk must be at least 1") }
+        if let chunk, chunk < 1 { throw ValidationError("--chunk must be at least 1") }
+        if mode == .tokenRouting && router == nil { throw ValidationError("--mode token-routing needs --router FILE (made by tandem train-router)") }
         if let budget, !(0...1).contains(budget) { throw ValidationError("--budget must be in 0...1") }
         if let threshold, !(threshold.isFinite && threshold >= 0) { throw ValidationError("--threshold must be a non-negative number") }
         guard timeout > 0 && timeout.isFinite else { throw ValidationError("--timeout must be positive") }
+        _ = try verifierAPI(cloudAPI)
+        if cloudAPI != "tandem" && !(cloud.hasPrefix("http://") || cloud.hasPrefix("https://")) {
+            throw ValidationError("--cloud-api \(cloudAPI) needs --cloud URL (the in-process cloud needs no API)")
+        }
         if let link { _ = try LinkSpec(parsing: link) }
         try SamplingParameters(temperature: temperature, topP: topP, seed: seed).validate()
     }
@@ -104,7 +116,7 @@ struct GenerateCommand: AsyncParsableCommand {
         var verifier: (any CloudVerifier)?
         if usesCloud {
             if remote {
-                verifier = HTTPVerifier(url: cloud, apiKey: apiKey)
+                verifier = makeVerifier(url: cloud, api: try verifierAPI(cloudAPI), apiKey: apiKey)
             } else {
                 let cloudEngine = try Engine(path: try await ensureModel(cloud), threads: cloudThreads, batchInvariant: true)
                 verifier = InProcessVerifier(service: CloudService(engine: cloudEngine, configuration: CloudConfiguration(modelName: cloud)))
@@ -113,16 +125,14 @@ struct GenerateCommand: AsyncParsableCommand {
                 verifier = EmulatedLink(inner, spec: try LinkSpec(parsing: link), seed: seed)
             }
         }
-        var policy = OffloadPolicy()
-        if let profile {
-            let calibration = try Calibration.load(from: profile)
-            policy = calibration.policy(budget: budget ?? policy.budget)
-        }
-        if let budget { policy.budget = budget }
+        let tokenRouter = try router.map { try TokenRouter.load(from: $0) }
+        let calibration = try profile.map { try Calibration.load(from: $0) }
+        var policy = OffloadPolicy.forBudget(budget ?? OffloadPolicy().budget, mode: mode, calibration: calibration, router: tokenRouter)
         if let threshold { policy.riskThreshold = threshold }
         let options = CollaborationOptions(mode: mode, maxTokens: maxTokens,
                                            sampling: SamplingParameters(temperature: temperature, topP: topP, seed: seed),
-                                           policy: policy, chunkSize: chunk, stallFree: stallFree, timeout: timeout)
+                                           policy: policy, chunkSize: chunk ?? (mode == .tokenRouting ? 1 : 4), stallFree: stallFree,
+                                           timeout: timeout, router: tokenRouter)
         let decoder = CollaborativeDecoder(device: engine, cloud: verifier, options: options)
         let promptTokens = try encodePrompt(engine.tokenizer)
         var result: CollaborationResult?
@@ -159,4 +169,19 @@ struct GenerateCommand: AsyncParsableCommand {
         }
         return try tokenizer.encode(text, addBOS: tokenizer.addsBOS)
     }
+}
+
+/// `--cloud-api`: nil for the Tandem protocol, else the stateless API.
+func verifierAPI(_ name: String) throws -> StatelessVerifier.API? {
+    if name == "tandem" { return nil }
+    guard let api = StatelessVerifier.API(rawValue: name) else {
+        throw ValidationError("--cloud-api must be tandem, \(StatelessVerifier.API.allCases.map(\.rawValue).joined(separator: " or "))")
+    }
+    return api
+}
+
+/// The verifier for a cloud URL: the Tandem protocol, or a stateless API.
+func makeVerifier(url: String, api: StatelessVerifier.API?, apiKey: String?) -> any CloudVerifier {
+    guard let api else { return HTTPVerifier(url: url, apiKey: apiKey) }
+    return StatelessVerifier(url: url, api: api, apiKey: apiKey)
 }

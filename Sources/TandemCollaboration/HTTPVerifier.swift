@@ -16,10 +16,7 @@ public final class HTTPVerifier: CloudVerifier {
         baseURL = url.hasSuffix("/") ? String(url.dropLast()) : url
         self.apiKey = apiKey
         self.timeout = timeout
-        var configuration = HTTPClient.Configuration()
-        configuration.connectionPool.retryConnectionEstablishment = false
-        configuration.timeout.connect = .seconds(5)
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        client = HTTPTransport.client()
     }
 
     deinit {
@@ -54,36 +51,48 @@ public final class HTTPVerifier: CloudVerifier {
         do { data = try WireJSON.encoder().encode(body) } catch {
             throw VerifierError.transport("cannot encode the request: \(error)")
         }
-        var request = HTTPClientRequest(url: baseURL + path)
+        let (status, bytes) = try await HTTPTransport.post(client: client, url: baseURL + path, body: data, apiKey: apiKey, timeout: timeout)
+        guard (200..<300).contains(status) else {
+            if let error = try? JSONDecoder().decode(ErrorResponse.self, from: bytes) {
+                throw VerifierError.rejected(error)
+            }
+            throw VerifierError.transport("HTTP \(status) without a Tandem error body")
+        }
+        do {
+            return Exchange(response: try JSONDecoder().decode(Response.self, from: bytes), bytesUp: data.count, bytesDown: bytes.count)
+        } catch {
+            throw VerifierError.transport("unreadable answer to \(path): \(error)")
+        }
+    }
+}
+
+/// One JSON POST with a deadline; transport failures become `VerifierError`s.
+enum HTTPTransport {
+    static func client() -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(5)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    /// The status code and body of `POST url` with a JSON `body`.
+    static func post(client: HTTPClient, url: String, body: Data, apiKey: String?, timeout: Duration) async throws -> (Int, Data) {
+        var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
-        authorize(&request)
-        request.body = .bytes(ByteBuffer(bytes: data))
+        if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
+        request.body = .bytes(ByteBuffer(bytes: body))
         let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) * 1e-18
-        let answer: ByteBuffer
-        let status: HTTPResponseStatus
         do {
             let response = try await client.execute(request, timeout: .nanoseconds(Int64(seconds * 1e9)))
-            status = response.status
-            answer = try await response.body.collect(upTo: 16 << 20)
+            let answer = try await response.body.collect(upTo: 16 << 20)
+            return (Int(response.status.code), Data(answer.readableBytesView))
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
             throw VerifierError.timedOut(seconds: seconds)
         } catch is CancellationError {
             throw CancellationError()
         } catch {
             throw VerifierError.transport(String(describing: error))
-        }
-        let bytes = Data(answer.readableBytesView)
-        guard (200..<300).contains(Int(status.code)) else {
-            if let error = try? JSONDecoder().decode(ErrorResponse.self, from: bytes) {
-                throw VerifierError.rejected(error)
-            }
-            throw VerifierError.transport("HTTP \(status.code) without a Tandem error body")
-        }
-        do {
-            return Exchange(response: try JSONDecoder().decode(Response.self, from: bytes), bytesUp: data.count, bytesDown: bytes.count)
-        } catch {
-            throw VerifierError.transport("unreadable answer to \(path): \(error)")
         }
     }
 }

@@ -4,7 +4,8 @@ import TandemEngine
 import TandemProtocol
 import TandemTokenizer
 
-/// `POST /v1/completions`: OpenAI's legacy completions with vLLM's `prompt_logprobs`.
+/// `POST /v1/completions`: OpenAI's legacy completions with vLLM's `prompt_logprobs` and
+/// `return_tokens_as_token_ids` (logprobs name tokens `token_id:<id>`, which a verifier needs).
 struct CompletionsRoute {
     let cloud: CloudService
     let limits: ServerConfiguration
@@ -22,6 +23,7 @@ struct CompletionsRoute {
         let logprobs = try RequestChecks.count(body.logprobs, "logprobs")
         let promptLogprobs = try RequestChecks.count(body.promptLogprobs, "prompt_logprobs")
         let echo = body.echo ?? false
+        let asIDs = body.returnTokensAsTokenIDs ?? false
         let scorePrompt = (promptLogprobs != nil || (echo && logprobs != nil)) && prompt.count > 1
         let generation = CloudGenerationRequest(
             prompt: prompt, maxTokens: try RequestChecks.maxTokens(body.maxTokens, "max_tokens") ?? 16,
@@ -44,7 +46,7 @@ struct CompletionsRoute {
                 }
                 if echo { try await writer.write(SSE.frame(chunk(promptText, logprobs: .null, finish: nil))) }
                 let outcome = try await run.collect(stream) { delta, tokens in
-                    let listing = logprobs.map { _ in Self.logprobsJSON(tokens, tokenizer: tokenizer, offset: 0) } ?? .null
+                    let listing = logprobs.map { _ in Self.logprobsJSON(tokens, tokenizer: tokenizer, offset: 0, asIDs: asIDs) } ?? .null
                     try await writer.write(SSE.frame(chunk(delta, logprobs: listing, finish: nil)))
                 }
                 try await SSE.end(&writer, final: chunk("", logprobs: .null, finish: outcome.finishReason), usage: includeUsage
@@ -58,7 +60,7 @@ struct CompletionsRoute {
         var listing: JSONValue = .null
         if logprobs != nil {
             listing = Self.logprobsJSON(outcome.tokens, tokenizer: tokenizer, offset: promptText.utf8.count,
-                                        prompt: echo ? (prompt, outcome.promptScores) : nil)
+                                        prompt: echo ? (prompt, outcome.promptScores) : nil, asIDs: asIDs)
         }
         var choice: [(String, JSONValue)] = [("index", 0), ("text", .string(promptText + outcome.text)), ("logprobs", listing),
                                              ("finish_reason", .string(outcome.finishReason)), ("stop_reason", .null)]
@@ -72,14 +74,15 @@ struct CompletionsRoute {
     /// OpenAI's legacy `logprobs`: tokens, token_logprobs, top_logprobs, text_offset; with
     /// echo, the prompt's tokens first (the first has no log-probability).
     static func logprobsJSON(_ tokens: [GeneratedToken], tokenizer: Tokenizer, offset: Int,
-                             prompt: ([TokenID], [PromptTokenLogprob])? = nil) -> JSONValue {
+                             prompt: ([TokenID], [PromptTokenLogprob])? = nil, asIDs: Bool = false) -> JSONValue {
         var texts: [JSONValue] = [], values: [JSONValue] = [], tops: [JSONValue] = [], offsets: [JSONValue] = []
         var position = 0
+        func name(_ id: TokenID) -> String { asIDs ? "token_id:\(id)" : tokenizer.pieceText(id) }
         func add(_ id: TokenID, _ logprob: Float?, _ top: [TokenLogprob]?) {
             let text = tokenizer.pieceText(id)
-            texts.append(.string(text))
+            texts.append(.string(name(id)))
             values.append(logprob.map { .logprob($0) } ?? .null)
-            tops.append(top.map { list in .object(list.map { (tokenizer.pieceText($0.id), .logprob($0.logprob)) }) } ?? .null)
+            tops.append(top.map { list in .object(list.map { (name($0.id), .logprob($0.logprob)) }) } ?? .null)
             offsets.append(.int(position))
             position += text.utf8.count
         }

@@ -11,6 +11,7 @@ struct CompletionRequest: Decodable {
     var logprobs: Int?
     var echo: Bool?
     var promptLogprobs: Int?
+    var returnTokensAsTokenIDs: Bool?
     var stream: Bool?
     var streamOptions: StreamOptions?
     var n: Int?
@@ -21,6 +22,7 @@ struct CompletionRequest: Decodable {
         case topP = "top_p"
         case topK = "top_k"
         case promptLogprobs = "prompt_logprobs"
+        case returnTokensAsTokenIDs = "return_tokens_as_token_ids"
         case streamOptions = "stream_options"
     }
 }

@@ -38,6 +38,40 @@ import Testing
         }
     }
 
+    /// The stateless adapters against `tandem serve`'s OpenAI (vLLM `prompt_logprobs`) and
+    /// SGLang endpoints give the same tokens as the Tandem protocol, in speculative and
+    /// cloud mode; they send the whole context every call, so more bytes go up.
+    @Test(arguments: StatelessVerifier.API.allCases)
+    func statelessAdaptersEqualTheTandemProtocol(api: StatelessVerifier.API) async throws {
+        let port = try await Self.server.value
+        let (device, _) = try await Pair.shared.engines()
+        for text in identityPrompts.prefix(2) {
+            let prompt = try await Pair.shared.chatPrompt(text)
+            for mode in [CollaborationMode.speculative, .cloud] {
+                let local = try await Pair.shared.run(prompt, mode: mode)
+                let verifier = StatelessVerifier(url: "http://127.0.0.1:\(port)", api: api, apiKey: Self.key, timeout: .seconds(300))
+                let decoder = CollaborativeDecoder(device: device, cloud: verifier, options: CollaborationOptions(mode: mode, maxTokens: 24, timeout: 300))
+                let remote = try await decoder.run(prompt: prompt)
+                #expect(remote.tokens == local.tokens, "\(api) \(mode) \(text)")
+                #expect(remote.provenance == local.provenance, "\(api) \(mode) \(text)")
+                #expect(remote.stats.warnings.isEmpty, "\(remote.stats.warnings)")
+                if mode == .speculative { #expect(remote.stats.bytesUp > local.stats.bytesUp) }
+            }
+        }
+    }
+
+    @Test func statelessAdapterRefusesSamplingAndTheDeviceGoesOn() async throws {
+        let port = try await Self.server.value
+        let (device, _) = try await Pair.shared.engines()
+        let prompt = try await Pair.shared.chatPrompt(identityPrompts[0])
+        let decoder = CollaborativeDecoder(device: device, cloud: StatelessVerifier(url: "http://127.0.0.1:\(port)", api: .openAI, apiKey: Self.key),
+                                           options: CollaborationOptions(mode: .speculative, maxTokens: 8,
+                                                                         sampling: SamplingParameters(temperature: 0.7, seed: 1)))
+        let result = try await decoder.run(prompt: prompt)
+        #expect(result.tokens.count == 8)
+        #expect(result.stats.warnings.contains { $0.contains("greedy") })
+    }
+
     @Test func wrongAPIKeyDegradesToDeviceWithAWarning() async throws {
         let port = try await Self.server.value
         let (device, _) = try await Pair.shared.engines()
