@@ -7,7 +7,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure throughput.",
-        subcommands: [EngineBenchCommand.self, ServeBenchCommand.self]
+        subcommands: [EngineBenchCommand.self, ServeBenchCommand.self, EarlyExitBenchCommand.self]
     )
 }
 
