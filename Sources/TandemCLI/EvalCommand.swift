@@ -109,9 +109,10 @@ struct EvalOptions: ParsableArguments {
         }
         let modes = try parsedModes()
         let usesCloud = modes.contains { $0 != .device }
-        // Device on core 0; the cloud (its own process) on the last core.
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        pin(pid: getpid(), core: 0)
+        // Device on core 0; the cloud (its own process) on the last core. With --cloud URL
+        // the caller places both (e.g. several harnesses against one server).
+        if !remoteCloud { pin(pid: getpid(), core: 0) }
 
         let devicePath = try await ensureModel(device)
         let engine = try Engine(path: devicePath, threads: threads)
