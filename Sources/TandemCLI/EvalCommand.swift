@@ -18,7 +18,7 @@ struct EvalCommand: AsyncParsableCommand {
 
 /// Options shared by both tasks.
 struct EvalOptions: ParsableArguments {
-    @Option(help: "Modes, comma-separated: device, cloud, speculative, token-routing, tandem.")
+    @Option(help: "Modes, comma-separated: device, cloud, speculative, token-routing, tandem, query-routing.")
     var modes = "device,cloud,speculative,tandem"
 
     @Option(help: "tandem sweep, e.g. budget=0.05,0.1,0.25,0.4 or threshold=0.3,0.5.")
@@ -60,6 +60,9 @@ struct EvalOptions: ParsableArguments {
     @Option(help: "token-routing: the router from `tandem train-router` (a budget sweep point takes its threshold from it).")
     var router: String?
 
+    @Option(name: .customLong("query-policy"), help: "query-routing: the policy from `tandem route train` (with device and cloud among the modes, the summary compares it with the baselines at its hand-off rate).")
+    var queryPolicy: String?
+
     @Option(help: "Threads of the device model and of the cloud model (each pinned to its own core).")
     var threads = 1
 
@@ -69,9 +72,6 @@ struct EvalOptions: ParsableArguments {
     func parsedModes() throws -> [CollaborationMode] {
         try modes.split(separator: ",").map { name in
             let name = name.trimmingCharacters(in: .whitespaces)
-            if name == "query-routing" {
-                throw ValidationError("mode \(name) is not implemented yet")
-            }
             guard let mode = CollaborationMode(rawValue: name) else {
                 throw ValidationError("unknown mode \(name): use \(CollaborationMode.allCases.map(\.rawValue).joined(separator: ", "))")
             }
@@ -94,6 +94,7 @@ struct EvalOptions: ParsableArguments {
             throw ValidationError("--concurrency, --max-tokens, --chunk and --threads must be positive")
         }
         if let link { _ = try LinkSpec(parsing: link) }
+        if modes.contains(.queryRouting) && queryPolicy == nil { throw ValidationError("query-routing needs --query-policy FILE (made by tandem route train)") }
         if modes.contains(.tokenRouting) && router == nil { throw ValidationError("token-routing needs --router FILE (made by tandem train-router)") }
     }
 
@@ -119,9 +120,10 @@ struct EvalOptions: ParsableArguments {
         let tasks = try makeTasks(engine.tokenizer)
         let calibration = try profile.map { try Calibration.load(from: $0) }
         let tokenRouter = try router.map { try TokenRouter.load(from: $0) }
+        let routingPolicy = try queryPolicy.map { try QueryRoutingPolicy.load(from: $0) }
         let groups = EvalGroup.plan(modes: modes, sweep: try parsedSweep(),
                                     base: CollaborationOptions(maxTokens: maxTokens, policy: OffloadPolicy(), chunkSize: chunk, timeout: timeout),
-                                    calibration: calibration, router: tokenRouter)
+                                    calibration: calibration, router: tokenRouter, queryPolicy: routingPolicy)
         let done = Set(existing.map(\.key))
         let total = groups.count * tasks.count
         let skipped = groups.reduce(0) { sum, g in sum + tasks.filter { done.contains(EvalRecord.key(taskID: $0.id, mode: g.mode, sweep: g.sweep)) }.count }

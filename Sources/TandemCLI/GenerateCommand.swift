@@ -71,6 +71,9 @@ struct GenerateCommand: AsyncParsableCommand {
     @Option(help: "token-routing: the router from `tandem train-router` (its threshold for --budget).")
     var router: String?
 
+    @Option(name: .customLong("query-policy"), help: "query-routing: the policy from `tandem route train`.")
+    var queryPolicy: String?
+
     @Option(help: "tandem: calibration from `tandem profile` (threshold for --budget).")
     var profile: String?
 
@@ -96,6 +99,7 @@ struct GenerateCommand: AsyncParsableCommand {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         guard cloudThreads >= 1 else { throw ValidationError("--cloud-threads must be at least 1") }
         if let chunk, chunk < 1 { throw ValidationError("--chunk must be at least 1") }
+        if mode == .queryRouting && queryPolicy == nil { throw ValidationError("--mode query-routing needs --query-policy FILE (made by tandem route train)") }
         if mode == .tokenRouting && router == nil { throw ValidationError("--mode token-routing needs --router FILE (made by tandem train-router)") }
         if let budget, !(0...1).contains(budget) { throw ValidationError("--budget must be in 0...1") }
         if let threshold, !(threshold.isFinite && threshold >= 0) { throw ValidationError("--threshold must be a non-negative number") }
@@ -133,8 +137,25 @@ struct GenerateCommand: AsyncParsableCommand {
                                            sampling: SamplingParameters(temperature: temperature, topP: topP, seed: seed),
                                            policy: policy, chunkSize: chunk ?? (mode == .tokenRouting ? 1 : 4), stallFree: stallFree,
                                            timeout: timeout, router: tokenRouter)
-        let decoder = CollaborativeDecoder(device: engine, cloud: verifier, options: options)
         let promptTokens = try encodePrompt(engine.tokenizer)
+        if mode == .queryRouting, let queryPolicy {
+            let policy = try QueryRoutingPolicy.load(from: queryPolicy)
+            let (result, decision) = try await QueryRoutingDecoder(device: engine, cloud: verifier, options: options, policy: policy)
+                .run(prompt: promptTokens) { if case .warning(let message) = $0 { printError("warning: \(message)") } }
+            if json {
+                struct Routed: Encodable { let result: CollaborationResult; let routing: QueryRoutingDecision }
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                print(String(decoding: try encoder.encode(Routed(result: result, routing: decision)), as: UTF8.self))
+            } else {
+                print(result.text)
+                printError(String(format: "[query-routing: %@ (hand-off probability %.3f, threshold %.3f); %d tokens]",
+                                  decision.handedOff ? "the cloud answered" : "the device's answer kept", decision.probability,
+                                  policy.threshold, result.stats.generatedTokens))
+            }
+            return
+        }
+        let decoder = CollaborativeDecoder(device: engine, cloud: verifier, options: options)
         var result: CollaborationResult?
         for try await event in decoder.generate(prompt: promptTokens) {
             switch event {

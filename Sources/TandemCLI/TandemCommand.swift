@@ -5,7 +5,7 @@ public struct TandemCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "tandem",
         abstract: "LLM generation shared between a small device model and a large cloud model.",
-        subcommands: [ModelsCommand.self, InspectCommand.self, TokenizeCommand.self, DetokenizeCommand.self, ScoreCommand.self, GenerateCommand.self, ProfileCommand.self, TrainRouterCommand.self, BenchCommand.self, ServeCommand.self, EvalCommand.self]
+        subcommands: [ModelsCommand.self, InspectCommand.self, TokenizeCommand.self, DetokenizeCommand.self, ScoreCommand.self, GenerateCommand.self, ProfileCommand.self, TrainRouterCommand.self, RouteCommand.self, BenchCommand.self, ServeCommand.self, EvalCommand.self]
     )
     public init() {}
 

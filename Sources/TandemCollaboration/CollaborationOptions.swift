@@ -14,6 +14,9 @@ public enum CollaborationMode: String, Sendable, CaseIterable, Codable {
     /// Seed 3's token-level routing: a router on the device's hidden state picks tokens for
     /// the cloud to decide (needs `CollaborationOptions.router`).
     case tokenRouting = "token-routing"
+    /// Seed 3's query-level routing: the device answers in full, then a trained policy keeps
+    /// the answer or hands the query to the cloud (`QueryRoutingDecoder`).
+    case queryRouting = "query-routing"
 }
 
 /// Where a committed token came from.
@@ -42,6 +45,8 @@ public struct CollaborationOptions: Sendable {
     public var policy: OffloadPolicy
     /// The token router of `token-routing` mode.
     public var router: TokenRouter?
+    /// The policy of `query-routing` mode.
+    public var queryPolicy: QueryRoutingPolicy?
     /// Most draft tokens in one verification chunk.
     public var chunkSize: Int
     /// Keep drafting while a verification is in flight.
@@ -61,7 +66,7 @@ public struct CollaborationOptions: Sendable {
     public init(mode: CollaborationMode = .tandem, maxTokens: Int = 256, sampling: SamplingParameters = .greedy,
                 policy: OffloadPolicy = OffloadPolicy(), chunkSize: Int = 4, stallFree: Bool = true, lookahead: Int = 16,
                 minimumSpeculation: Double = 0.05, timeout: Double = 10, cloudStep: Int = 16, stopTokens: Set<TokenID>? = nil,
-                router: TokenRouter? = nil) {
+                router: TokenRouter? = nil, queryPolicy: QueryRoutingPolicy? = nil) {
         self.mode = mode
         self.maxTokens = maxTokens
         self.sampling = sampling
@@ -74,5 +79,6 @@ public struct CollaborationOptions: Sendable {
         self.cloudStep = cloudStep
         self.stopTokens = stopTokens
         self.router = router
+        self.queryPolicy = queryPolicy
     }
 }

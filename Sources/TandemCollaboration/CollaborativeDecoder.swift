@@ -138,6 +138,9 @@ final class DecodingRun {
         committed = prompt.count
         stopTokens = options.stopTokens ?? StopCondition(endOfGenerationOf: decoder.device.tokenizer).tokenIDs
         cache = device.makeCache()
+        if options.mode == .queryRouting {
+            throw EngineError.invalidRequest("query-routing runs through QueryRoutingDecoder, not token by token")
+        }
         if options.mode == .tokenRouting {
             guard let router = options.router else { throw EngineError.invalidRequest("token-routing needs a router (tandem train-router)") }
             guard router.inputSize == device.configuration.embeddingLength else {
@@ -155,7 +158,7 @@ final class DecodingRun {
     var policy: OffloadPolicy {
         switch options.mode {
         case .speculative: .everything
-        case .device, .cloud: .nothing
+        case .device, .cloud, .queryRouting: .nothing
         case .tandem, .tokenRouting: options.policy
         }
     }

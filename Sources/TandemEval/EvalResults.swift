@@ -70,9 +70,12 @@ public struct EvalRecord: Sendable, Codable, Equatable {
     public var text: String
     /// Why the check failed (sandbox outcome and traceback tail), when it did.
     public var detail: String?
+    /// query-routing: the decision and the baselines' scores.
+    public var routing: QueryRoutingDecision?
 
     public init(taskID: String, mode: CollaborationMode, sweep: SweepPoint, passed: Bool, tokens: Int,
-                stats: CollaborationStats, tbtSamples: [Double], text: String, detail: String? = nil) {
+                stats: CollaborationStats, tbtSamples: [Double], text: String, detail: String? = nil,
+                routing: QueryRoutingDecision? = nil) {
         self.taskID = taskID
         self.mode = mode
         self.sweep = sweep
@@ -82,10 +85,11 @@ public struct EvalRecord: Sendable, Codable, Equatable {
         self.tbtSamples = tbtSamples
         self.text = text
         self.detail = detail
+        self.routing = routing
     }
 
     enum CodingKeys: String, CodingKey {
-        case mode, sweep, passed, tokens, stats, text, detail
+        case mode, sweep, passed, tokens, stats, text, detail, routing
         case taskID = "task_id"
         case tbtSamples = "tbt_samples_ms"
     }

@@ -10,11 +10,21 @@ public struct EvalTask: Sendable {
     public var prompt: [TokenID]
     /// Judges the generated text: passed, and why not when it did not.
     public var check: @Sendable (String) async throws -> (passed: Bool, detail: String?)
+    /// Whether a wrong answer is still in the asked-for form (query routing's reward).
+    public var wellFormed: @Sendable (String) -> Bool
 
-    public init(id: String, prompt: [TokenID], check: @escaping @Sendable (String) async throws -> (passed: Bool, detail: String?)) {
+    public init(id: String, prompt: [TokenID], check: @escaping @Sendable (String) async throws -> (passed: Bool, detail: String?),
+                wellFormed: @escaping @Sendable (String) -> Bool = { _ in true }) {
         self.id = id
         self.prompt = prompt
         self.check = check
+        self.wellFormed = wellFormed
+    }
+
+    /// Correct, wrong but well-formed, or malformed.
+    public func outcome(_ text: String) async throws -> AnswerOutcome {
+        if try await check(text).passed { return .correct }
+        return wellFormed(text) ? .wellFormed : .malformed
     }
 
     /// The chat prompt of REFERENCE.md: system "You are a helpful assistant.", the user
@@ -30,7 +40,7 @@ public struct EvalTask: Sendable {
             EvalTask(id: problem.taskID, prompt: try chatPrompt(tokenizer, user: problem.userMessage)) { text in
                 let result = try await sandbox.run(problem.program(forAnswer: text))
                 return (result.passed, result.passed ? nil : "\(result.outcome.rawValue) (status \(result.exitStatus)): \(result.stderrTail.suffix(300))")
-            }
+            } wellFormed: { $0.contains("```") && $0.contains("def \(problem.entryPoint)") }
         }
     }
 
@@ -40,7 +50,7 @@ public struct EvalTask: Sendable {
             EvalTask(id: problem.id, prompt: try chatPrompt(tokenizer, user: problem.prompt)) { text in
                 let got = ArithmeticProblem.extractAnswer(text)
                 return (got == problem.answer, got == problem.answer ? nil : "expected \(problem.answer), got \(got.map(String.init) ?? "no answer")")
-            }
+            } wellFormed: { ArithmeticProblem.extractAnswer($0) != nil }
         }
     }
 }
@@ -62,10 +72,11 @@ public struct EvalGroup: Sendable {
     /// `calibration` for tandem, from the router for token-routing, which verifies single
     /// tokens); a threshold point sets the threshold.
     public static func plan(modes: [CollaborationMode], sweep: [SweepPoint], base: CollaborationOptions,
-                            calibration: Calibration? = nil, router: TokenRouter? = nil) -> [EvalGroup] {
+                            calibration: Calibration? = nil, router: TokenRouter? = nil, queryPolicy: QueryRoutingPolicy? = nil) -> [EvalGroup] {
         modes.flatMap { mode -> [EvalGroup] in
             var options = base
             options.mode = mode
+            options.queryPolicy = mode == .queryRouting ? queryPolicy : nil
             let routed = mode == .tandem || mode == .tokenRouting
             if mode == .tokenRouting {
                 options.chunkSize = 1
@@ -135,8 +146,13 @@ public struct EvalOutput: Sendable {
         let encoder = Self.encoder()
         encoder.outputFormatting.insert(.prettyPrinted)
         try encoder.encode(summaries).write(to: URL(fileURLWithPath: directory + "/summary.json"))
-        let md = "# \(title)\n\n" + (header.isEmpty ? "" : header + "\n\n") + EvalSummary.markdown(summaries)
+        var md = "# \(title)\n\n" + (header.isEmpty ? "" : header + "\n\n") + EvalSummary.markdown(summaries)
             + "\nCharts: [pass@1 vs offload](pareto.svg), [pass@1 vs cloud cost](cost.svg), [time between tokens](tbt.svg).\n"
+        let routing = QueryRoutingComparison.compare(records)
+        if !routing.isEmpty {
+            try encoder.encode(routing).write(to: URL(fileURLWithPath: directory + "/routing.json"))
+            md += "\n## Query routing against its baselines at the same cloud-call rate\n\n" + QueryRoutingComparison.markdown(routing)
+        }
         try Data(md.utf8).write(to: URL(fileURLWithPath: directory + "/summary.md"))
         for (name, svg) in Self.charts(summaries, records: records, title: title) {
             try Data(svg.utf8).write(to: URL(fileURLWithPath: directory + "/" + name))
@@ -219,10 +235,18 @@ public struct EvalRunner: Sendable {
 
     /// One task under one group: generate, time every committed token, judge.
     public func runOne(_ task: EvalTask, group: EvalGroup) async throws -> EvalRecord {
-        let decoder = CollaborativeDecoder(device: device, cloud: group.mode == .device ? nil : cloud, options: group.options)
         let times = Mutex<[ContinuousClock.Instant]>([])
-        let result = try await decoder.run(prompt: task.prompt) { event in
+        let stamp: @Sendable (CollaborationEvent) -> Void = { event in
             if case .token = event { times.withLock { $0.append(.now) } }
+        }
+        let result: CollaborationResult
+        var routing: QueryRoutingDecision?
+        if group.mode == .queryRouting, let policy = group.options.queryPolicy {
+            (result, routing) = try await QueryRoutingDecoder(device: device, cloud: cloud, options: group.options, policy: policy)
+                .run(prompt: task.prompt, emit: stamp)
+        } else {
+            let decoder = CollaborativeDecoder(device: device, cloud: group.mode == .device ? nil : cloud, options: group.options)
+            result = try await decoder.run(prompt: task.prompt, emit: stamp)
         }
         let stamps = times.withLock { $0 }
         let gaps = zip(stamps.dropFirst(), stamps).map { later, earlier -> Double in
@@ -232,6 +256,6 @@ public struct EvalRunner: Sendable {
         let verdict = try await task.check(result.text)
         return EvalRecord(taskID: task.id, mode: group.mode, sweep: group.sweep, passed: verdict.passed,
                           tokens: result.stats.generatedTokens, stats: result.stats, tbtSamples: gaps, text: result.text,
-                          detail: verdict.detail)
+                          detail: verdict.detail, routing: routing)
     }
 }

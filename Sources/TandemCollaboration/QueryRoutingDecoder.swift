@@ -1,0 +1,75 @@
+import Foundation
+import TandemEngine
+
+/// What query routing decided for one query, and the baselines' scores on the same answer
+/// (recorded so an evaluation can compare them at the same hand-off rate).
+public struct QueryRoutingDecision: Sendable, Codable, Equatable {
+    public var handedOff: Bool
+    /// The policy's probability of handing off.
+    public var probability: Float
+    /// The prompt-only classifier's probability that the device fails.
+    public var promptScore: Float
+    /// Minus the mean log-probability of the device's answer (higher: less confident).
+    public var confidenceScore: Float
+
+    public init(handedOff: Bool, probability: Float, promptScore: Float, confidenceScore: Float) {
+        self.handedOff = handedOff
+        self.probability = probability
+        self.promptScore = promptScore
+        self.confidenceScore = confidenceScore
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case probability
+        case handedOff = "handed_off"
+        case promptScore = "prompt_score"
+        case confidenceScore = "confidence_score"
+    }
+}
+
+/// `query-routing` (seed 3's query level): the device writes its whole answer; the policy
+/// reads the device's state at its end and either keeps it or hands the query to the cloud,
+/// which answers it from the prompt. Nothing streams until the decision is made.
+public struct QueryRoutingDecoder: Sendable {
+    public let device: Engine
+    public let cloud: (any CloudVerifier)?
+    public let options: CollaborationOptions
+    public let policy: QueryRoutingPolicy
+
+    public init(device: Engine, cloud: (any CloudVerifier)?, options: CollaborationOptions, policy: QueryRoutingPolicy) {
+        self.device = device
+        self.cloud = cloud
+        self.options = options
+        self.policy = policy
+    }
+
+    public func run(prompt: [TokenID], emit: @escaping @Sendable (CollaborationEvent) -> Void = { _ in }) async throws
+        -> (CollaborationResult, QueryRoutingDecision) {
+        var deviceOptions = options
+        deviceOptions.mode = .device
+        let attempt = try await CollaborativeDecoder(device: device, cloud: nil, options: deviceOptions).run(prompt: prompt)
+        let began = ContinuousClock.now
+        let features = try QueryFeatures.extract(device: device, prompt: prompt, answer: attempt.tokens)
+        let probability = policy.policy.probability(features)
+        let decision = QueryRoutingDecision(handedOff: cloud != nil && probability >= policy.threshold, probability: probability,
+                                            promptScore: policy.promptClassifier.probability(features), confidenceScore: -features.stats[0])
+        let deciding = (ContinuousClock.now - began).milliseconds
+        var result = attempt
+        if decision.handedOff, let cloud {
+            var cloudOptions = options
+            cloudOptions.mode = .cloud
+            let answer = try await CollaborativeDecoder(device: device, cloud: cloud, options: cloudOptions).run(prompt: prompt)
+            result = answer
+            result.stats.deviceMilliseconds += attempt.stats.deviceMilliseconds
+            result.stats.wastedDraftTokens += attempt.tokens.count
+            // The user waited for the device's attempt and the decision before the cloud's first token.
+            result.stats.ttftMilliseconds += attempt.stats.ttftMilliseconds + Double(attempt.tokens.count) * attempt.stats.tbtMilliseconds.mean + deciding
+        }
+        result.stats.deviceMilliseconds += deciding
+        for (token, origin) in zip(result.tokens, result.provenance) { emit(.token(token, origin)) }
+        if !result.text.isEmpty { emit(.text(result.text)) }
+        for warning in result.stats.warnings { emit(.warning(warning)) }
+        emit(.finished(result))
+        return (result, decision)
+    }
+}
