@@ -43,11 +43,17 @@ public struct QueryRoutingDecoder: Sendable {
         self.policy = policy
     }
 
-    public func run(prompt: [TokenID], emit: @escaping @Sendable (CollaborationEvent) -> Void = { _ in }) async throws
-        -> (CollaborationResult, QueryRoutingDecision) {
+    /// - Parameter attempt: the device's answer to `prompt` under these options when it is
+    ///   already known (greedy device decoding is deterministic, so an evaluation that ran
+    ///   `device` mode reuses it instead of writing it again).
+    public func run(prompt: [TokenID], attempt known: CollaborationResult? = nil,
+                    emit: @escaping @Sendable (CollaborationEvent) -> Void = { _ in }) async throws -> (CollaborationResult, QueryRoutingDecision) {
         var deviceOptions = options
         deviceOptions.mode = .device
-        let attempt = try await CollaborativeDecoder(device: device, cloud: nil, options: deviceOptions).run(prompt: prompt)
+        let attempt: CollaborationResult
+        if let known { attempt = known } else {
+            attempt = try await CollaborativeDecoder(device: device, cloud: nil, options: deviceOptions).run(prompt: prompt)
+        }
         let began = ContinuousClock.now
         let features = try QueryFeatures.extract(device: device, prompt: prompt, answer: attempt.tokens)
         let probability = policy.policy.probability(features)

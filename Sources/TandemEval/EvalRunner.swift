@@ -193,6 +193,8 @@ public struct EvalRunner: Sendable {
     public let concurrency: Int
     /// Reads the cloud's counters (nil when there is no cloud to ask).
     public let cloudCounters: @Sendable () async -> CloudCounters?
+    /// Device-mode answers of this run, reused by query-routing (its device attempt).
+    private let deviceAnswers = SharedBox<[String: CollaborationResult]>([:])
 
     public init(device: Engine, cloud: (any CloudVerifier)?, concurrency: Int = 1,
                 cloudCounters: @escaping @Sendable () async -> CloudCounters? = { nil }) {
@@ -242,11 +244,13 @@ public struct EvalRunner: Sendable {
         let result: CollaborationResult
         var routing: QueryRoutingDecision?
         if group.mode == .queryRouting, let policy = group.options.queryPolicy {
+            let known = group.options.sampling.temperature == 0 ? deviceAnswers.withLock { $0[task.id] } : nil
             (result, routing) = try await QueryRoutingDecoder(device: device, cloud: cloud, options: group.options, policy: policy)
-                .run(prompt: task.prompt, emit: stamp)
+                .run(prompt: task.prompt, attempt: known, emit: stamp)
         } else {
             let decoder = CollaborativeDecoder(device: device, cloud: group.mode == .device ? nil : cloud, options: group.options)
             result = try await decoder.run(prompt: task.prompt, emit: stamp)
+            if group.mode == .device { deviceAnswers.withLock { $0[task.id] = result } }
         }
         let stamps = times.withLock { $0 }
         let gaps = zip(stamps.dropFirst(), stamps).map { later, earlier -> Double in
@@ -258,4 +262,11 @@ public struct EvalRunner: Sendable {
                           tokens: result.stats.generatedTokens, stats: result.stats, tbtSamples: gaps, text: result.text,
                           detail: verdict.detail, routing: routing)
     }
+}
+
+/// A lock-protected value shared by copies of a struct.
+final class SharedBox<Value: Sendable>: Sendable {
+    private let value: Mutex<Value>
+    init(_ value: Value) { self.value = Mutex(value) }
+    func withLock<R>(_ body: (inout Value) -> R) -> R { value.withLock { body(&$0) } }
 }
