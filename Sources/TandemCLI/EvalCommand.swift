@@ -54,6 +54,9 @@ struct EvalOptions: ParsableArguments {
     @Option(help: "Draft tokens per verification chunk.")
     var chunk = 4
 
+    @Flag(inversion: .prefixedNo, help: "Keep drafting while a verification is in flight.")
+    var stallFree = true
+
     @Option(help: "Calibration from `tandem profile`: a budget sweep point takes its threshold from it.")
     var profile: String?
 
@@ -122,7 +125,8 @@ struct EvalOptions: ParsableArguments {
         let tokenRouter = try router.map { try TokenRouter.load(from: $0) }
         let routingPolicy = try queryPolicy.map { try QueryRoutingPolicy.load(from: $0) }
         let groups = EvalGroup.plan(modes: modes, sweep: try parsedSweep(),
-                                    base: CollaborationOptions(maxTokens: maxTokens, policy: OffloadPolicy(), chunkSize: chunk, timeout: timeout),
+                                    base: CollaborationOptions(maxTokens: maxTokens, policy: OffloadPolicy(), chunkSize: chunk, stallFree: stallFree,
+                                                               timeout: timeout),
                                     calibration: calibration, router: tokenRouter, queryPolicy: routingPolicy)
         let done = Set(existing.map(\.key))
         let total = groups.count * tasks.count
@@ -165,7 +169,7 @@ struct EvalOptions: ParsableArguments {
             \(describe); modes \(modes.map(\.rawValue).joined(separator: ",")); sweep \(sweep ?? "none"); \
             device \(device), cloud \(remoteCloud ? cloud : cloud + " (own `tandem serve` process)"), \(threads) thread(s) each\
             \(cores > 1 && !remoteCloud ? " on separate cores" : ""); link \(link ?? "none"); concurrency \(concurrency); \
-            max tokens \(maxTokens), chunk \(chunk), cloud timeout \(Int(timeout)) s; greedy. Machine: \(machineDescription()).
+            max tokens \(maxTokens), chunk \(chunk)\(stallFree ? "" : ", stall-free pipeline off"), cloud timeout \(Int(timeout)) s; greedy. Machine: \(machineDescription()).
             """ + (total > skipped ? " This run: \(String(format: "%.0f", wall)) s wall for \(total - skipped) runs." : "")
             let summaries = try output.writeSummary(title: "tandem eval \(task)", header: header)
             await server?.stop()
