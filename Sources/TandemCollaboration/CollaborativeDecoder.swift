@@ -22,6 +22,14 @@ public struct CollaborationResult: Sendable, Codable {
     public var finishReason: String
     public var stats: CollaborationStats
 
+    public init(text: String, tokens: [TokenID], provenance: [Provenance], finishReason: String, stats: CollaborationStats) {
+        self.text = text
+        self.tokens = tokens
+        self.provenance = provenance
+        self.finishReason = finishReason
+        self.stats = stats
+    }
+
     enum CodingKeys: String, CodingKey {
         case text, tokens, provenance, stats
         case finishReason = "finish_reason"

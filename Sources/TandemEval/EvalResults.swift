@@ -1,5 +1,6 @@
 import Foundation
 import TandemCollaboration
+import TandemEngine
 
 /// One sweep point: `budget=0.1` (the mode's policy budget), `threshold=0.4`, or none ("-").
 public struct SweepPoint: Sendable, Hashable, Codable, CustomStringConvertible {
@@ -72,10 +73,12 @@ public struct EvalRecord: Sendable, Codable, Equatable {
     public var detail: String?
     /// query-routing: the decision and the baselines' scores.
     public var routing: QueryRoutingDecision?
+    /// The generated token ids (a resumed run's query-routing reuses the device's).
+    public var tokenIDs: [TokenID]?
 
     public init(taskID: String, mode: CollaborationMode, sweep: SweepPoint, passed: Bool, tokens: Int,
                 stats: CollaborationStats, tbtSamples: [Double], text: String, detail: String? = nil,
-                routing: QueryRoutingDecision? = nil) {
+                routing: QueryRoutingDecision? = nil, tokenIDs: [TokenID]? = nil) {
         self.taskID = taskID
         self.mode = mode
         self.sweep = sweep
@@ -86,12 +89,14 @@ public struct EvalRecord: Sendable, Codable, Equatable {
         self.text = text
         self.detail = detail
         self.routing = routing
+        self.tokenIDs = tokenIDs
     }
 
     enum CodingKeys: String, CodingKey {
         case mode, sweep, passed, tokens, stats, text, detail, routing
         case taskID = "task_id"
         case tbtSamples = "tbt_samples_ms"
+        case tokenIDs = "token_ids"
     }
 
     /// The key `--resume` uses to skip finished work.

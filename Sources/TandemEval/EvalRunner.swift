@@ -207,6 +207,14 @@ public struct EvalRunner: Sendable {
     /// Runs every (group, task) whose key is not in `skip`; calls `finished` after each.
     public func run(tasks: [EvalTask], groups: [EvalGroup], output: EvalOutput, skip: Set<String> = [],
                     finished: @escaping @Sendable (EvalRecord) -> Void = { _ in }) async throws {
+        // A resumed run's device answers (greedy, so exactly what device mode would write again).
+        for record in try output.records() where record.mode == .device && record.sweep == .none {
+            guard let ids = record.tokenIDs else { continue }
+            deviceAnswers.withLock {
+                $0[record.taskID] = CollaborationResult(text: record.text, tokens: ids, provenance: Array(repeating: .local, count: ids.count),
+                                                        finishReason: "stop", stats: record.stats)
+            }
+        }
         for group in groups {
             let todo = tasks.filter { !skip.contains(EvalRecord.key(taskID: $0.id, mode: group.mode, sweep: group.sweep)) }
             guard !todo.isEmpty else { continue }
@@ -260,7 +268,7 @@ public struct EvalRunner: Sendable {
         let verdict = try await task.check(result.text)
         return EvalRecord(taskID: task.id, mode: group.mode, sweep: group.sweep, passed: verdict.passed,
                           tokens: result.stats.generatedTokens, stats: result.stats, tbtSamples: gaps, text: result.text,
-                          detail: verdict.detail, routing: routing)
+                          detail: verdict.detail, routing: routing, tokenIDs: result.tokens)
     }
 }
 
