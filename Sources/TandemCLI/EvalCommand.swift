@@ -148,7 +148,7 @@ struct EvalOptions: ParsableArguments {
         do {
             var verifier: (any CloudVerifier)?
             if let cloudURL {
-                verifier = makeVerifier(url: cloudURL, api: try verifierAPI(cloudAPI), apiKey: apiKey)
+                verifier = makeVerifier(url: cloudURL, api: try verifierAPI(cloudAPI), apiKey: apiKey, timeout: timeout)
                 if let link { verifier = EmulatedLink(verifier!, spec: try LinkSpec(parsing: link), seed: seed) }
             }
             printError("tandem eval \(task): \(tasks.count) problems × \(groups.count) mode/sweep points = \(total) runs"

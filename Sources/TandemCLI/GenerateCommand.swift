@@ -120,7 +120,7 @@ struct GenerateCommand: AsyncParsableCommand {
         var verifier: (any CloudVerifier)?
         if usesCloud {
             if remote {
-                verifier = makeVerifier(url: cloud, api: try verifierAPI(cloudAPI), apiKey: apiKey)
+                verifier = makeVerifier(url: cloud, api: try verifierAPI(cloudAPI), apiKey: apiKey, timeout: timeout)
             } else {
                 let cloudEngine = try Engine(path: try await ensureModel(cloud), threads: cloudThreads, batchInvariant: true)
                 verifier = InProcessVerifier(service: CloudService(engine: cloudEngine, configuration: CloudConfiguration(modelName: cloud)))
@@ -201,8 +201,11 @@ func verifierAPI(_ name: String) throws -> StatelessVerifier.API? {
     return api
 }
 
-/// The verifier for a cloud URL: the Tandem protocol, or a stateless API.
-func makeVerifier(url: String, api: StatelessVerifier.API?, apiKey: String?) -> any CloudVerifier {
-    guard let api else { return HTTPVerifier(url: url, apiKey: apiKey) }
-    return StatelessVerifier(url: url, api: api, apiKey: apiKey)
+/// The verifier for a cloud URL: the Tandem protocol, or a stateless API. `timeout` is the
+/// decoder's per-call limit (it adds a second per requested token for cloud generation); the
+/// transport's own deadline sits well past it so the decoder's limit is the one that applies.
+func makeVerifier(url: String, api: StatelessVerifier.API?, apiKey: String?, timeout: Double) -> any CloudVerifier {
+    let deadline = Duration.seconds(Int64(timeout.rounded(.up)) * 2 + 120)
+    guard let api else { return HTTPVerifier(url: url, apiKey: apiKey, timeout: deadline) }
+    return StatelessVerifier(url: url, api: api, apiKey: apiKey, timeout: deadline)
 }
