@@ -149,7 +149,7 @@ struct GenerateCommand: AsyncParsableCommand {
                 print(String(decoding: try encoder.encode(Routed(result: result, routing: decision)), as: UTF8.self))
             } else {
                 print(result.text)
-                printError(String(format: "[query-routing: %@ (hand-off probability %.3f, threshold %.3f); %d tokens]",
+                printError(String(format: "[query-routing: %@ (hand-off probability %.3f, logit threshold %.3f); %d tokens]",
                                   decision.handedOff ? "the cloud answered" : "the device's answer kept", decision.probability,
                                   policy.threshold, result.stats.generatedTokens))
             }

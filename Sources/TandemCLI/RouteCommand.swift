@@ -148,7 +148,7 @@ struct RouteTrainCommand: AsyncParsableCommand {
         }
         bar.finish()
         let threshold = trainer.threshold(rollouts, budget: budget)
-        let trainRate = Double(samples.filter { trainer.policy.probability($0.features) >= threshold }.count) / Double(max(1, samples.count))
+        let trainRate = Double(samples.filter { trainer.policy.logit($0.features) >= threshold }.count) / Double(max(1, samples.count))
         let policy = QueryRoutingPolicy(
             device: device, cloud: cloud, task: task, budget: budget, policy: trainer.policy, threshold: threshold,
             promptClassifier: QueryRoutingTrainer.promptClassifier(rollouts),
@@ -159,7 +159,7 @@ struct RouteTrainCommand: AsyncParsableCommand {
         // What the policy looks at: the answer statistics' weights and the probe state's share.
         let w = trainer.policy.weights
         let probeNorm = sqrt(w.dropLast(QueryFeatures.statNames.count).map { $0 * $0 }.reduce(0, +))
-        print(String(format: "threshold %.3f; hand-off rate on the training samples %.1f%% (budget %.0f%%)", threshold, 100 * trainRate, 100 * budget))
+        print(String(format: "threshold (logit) %.3f; hand-off rate on the training samples %.1f%% (budget %.0f%%)", threshold, 100 * trainRate, 100 * budget))
         print("weights on the answer statistics (standardised): " + zip(QueryFeatures.statNames, w.suffix(QueryFeatures.statNames.count))
             .map { String(format: "%@ %+.3f", $0, $1) }.joined(separator: ", ") + String(format: "; probe hidden state: norm %.3f over %d", probeNorm, w.count - 4))
         print("wrote \(out)")

@@ -95,7 +95,9 @@ public struct LogisticScorer: Sendable, Codable, Equatable {
         x.withUnsafeBufferPointer { xs in weights.withUnsafeBufferPointer { w in VectorMath.dot(w.baseAddress!, xs.baseAddress!, x.count) } } + bias
     }
 
-    public func probability(_ f: QueryFeatures) -> Float { 1 / (1 + exp(-logit(standardised: standardised(f)))) }
+    public func logit(_ f: QueryFeatures) -> Float { logit(standardised: standardised(f)) }
+
+    public func probability(_ f: QueryFeatures) -> Float { 1 / (1 + exp(-logit(f))) }
 }
 
 /// The trained query router (`tandem route train`): the policy, the threshold that keeps
@@ -107,7 +109,8 @@ public struct QueryRoutingPolicy: Sendable, Codable, Equatable {
     /// Largest share of queries handed to the cloud.
     public var budget: Double
     public var policy: LogisticScorer
-    /// Hand off when the policy's probability reaches this.
+    /// Hand off when the policy's logit reaches this (0 is probability 0.5; a logit, because
+    /// a confident policy's probabilities saturate at 1 in single precision and would tie).
     public var threshold: Float
     /// Prompt-only baseline: the probability that the device fails, from the prompt alone.
     public var promptClassifier: LogisticScorer
@@ -130,7 +133,7 @@ public struct QueryRoutingPolicy: Sendable, Codable, Equatable {
         case promptClassifier = "prompt_classifier"
     }
 
-    public func handsOff(_ f: QueryFeatures) -> Bool { policy.probability(f) >= threshold }
+    public func handsOff(_ f: QueryFeatures) -> Bool { policy.logit(f) >= threshold }
 
     public static func load(from path: String) throws -> QueryRoutingPolicy {
         let data: Data

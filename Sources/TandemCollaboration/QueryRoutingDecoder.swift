@@ -57,7 +57,7 @@ public struct QueryRoutingDecoder: Sendable {
         let began = ContinuousClock.now
         let features = try QueryFeatures.extract(device: device, prompt: prompt, answer: attempt.tokens)
         let probability = policy.policy.probability(features)
-        let decision = QueryRoutingDecision(handedOff: cloud != nil && probability >= policy.threshold, probability: probability,
+        let decision = QueryRoutingDecision(handedOff: cloud != nil && policy.handsOff(features), probability: probability,
                                             promptScore: policy.promptClassifier.probability(features), confidenceScore: -features.stats[0])
         let deciding = (ContinuousClock.now - began).milliseconds
         var result = attempt

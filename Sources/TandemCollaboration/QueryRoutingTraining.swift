@@ -153,17 +153,16 @@ public struct QueryRoutingTrainer: Sendable, Codable {
                            deviceSolved: solved.count, cloudOnly: cloudOnly.count)
     }
 
-    /// The hand-off threshold: 0.5, raised to the (1 − budget) quantile of the policy's
-    /// probabilities on the training samples when that is higher, so the training hand-off
-    /// rate stays within the budget.
+    /// The hand-off threshold on the policy's logit: 0 (probability 0.5), raised to the
+    /// logit of the budget-th highest training sample when that is higher, so the training
+    /// hand-off rate stays within the budget.
     public func threshold(_ rollouts: [QueryRollout], budget: Double) -> Float {
-        let ps = rollouts.flatMap { $0.samples.map { policy.probability($0.features) } }.sorted()
-        guard !ps.isEmpty else { return 0.5 }
-        let allowed = Int((budget * Double(ps.count)).rounded(.down))
-        // Route at most `allowed` samples: the threshold sits just above the (n − allowed − 1)-th.
-        let index = ps.count - allowed - 1
-        let quantile = index < 0 ? 0 : ps[index].nextUp
-        return max(0.5, quantile)
+        let logits = rollouts.flatMap { $0.samples.map { policy.logit($0.features) } }.sorted()
+        guard !logits.isEmpty else { return 0 }
+        let allowed = Int((budget * Double(logits.count)).rounded(.down))
+        guard allowed > 0 else { return .infinity }
+        // The `allowed` highest logits reach the threshold (one more only on an exact tie).
+        return max(0, logits[logits.count - allowed])
     }
 
     /// The prompt-only baseline: logistic regression on the prompt's hidden state, the label

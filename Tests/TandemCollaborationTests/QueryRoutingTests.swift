@@ -22,12 +22,12 @@ import Testing
         let alone = try await Pair.shared.run(prompt, mode: .device)
         let cloudAnswer = try await Pair.shared.run(prompt, mode: .cloud)
         let options = CollaborationOptions(mode: .queryRouting, maxTokens: 24, timeout: 300)
-        // A zero policy gives probability 0.5: threshold 0.6 keeps the device's answer, 0.4 hands off.
+        // A zero policy gives logit 0: threshold 0.1 keeps the device's answer, -0.1 hands off.
         let (kept, keep) = try await QueryRoutingDecoder(device: device, cloud: InProcessVerifier(service: cloud), options: options,
-                                                         policy: Self.policy(threshold: 0.6, inputs: d)).run(prompt: prompt)
+                                                         policy: Self.policy(threshold: 0.1, inputs: d)).run(prompt: prompt)
         #expect(!keep.handedOff && kept.tokens == alone.tokens && kept.stats.cloudCalls == 0)
         let (handed, handOff) = try await QueryRoutingDecoder(device: device, cloud: InProcessVerifier(service: cloud), options: options,
-                                                              policy: Self.policy(threshold: 0.4, inputs: d)).run(prompt: prompt)
+                                                              policy: Self.policy(threshold: -0.1, inputs: d)).run(prompt: prompt)
         #expect(handOff.handedOff && handed.tokens == cloudAnswer.tokens)
         #expect(handed.provenance.allSatisfy { $0 == .cloud })
         #expect(abs(handOff.probability - 0.5) < 1e-6)

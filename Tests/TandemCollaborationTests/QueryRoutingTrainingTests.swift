@@ -52,7 +52,7 @@ struct QueryRoutingTrainingTests {
         // The threshold keeps the hand-off rate on the training samples within the budget.
         let threshold = trainer.threshold(rollouts, budget: 0.3)
         let all = rollouts.flatMap(\.samples)
-        let handedOff = all.filter { trainer.policy.probability($0.features) >= threshold }.count
+        let handedOff = all.filter { trainer.policy.logit($0.features) >= threshold }.count
         #expect(Double(handedOff) <= 0.3 * Double(all.count))
     }
 
