@@ -115,7 +115,7 @@ struct RouteTrainCommand: AsyncParsableCommand {
         let started = Date()
         let rollouts = try await QueryRolloutCollector.collect(
             device: deviceEngine, cloud: cloudEngine, tasks: tasks, group: group, temperature: temperature, maxTokens: maxTokens,
-            seed: trainSeed, done: done, save: { rollout in try appendLine(rollout, to: rolloutsPath) },
+            seed: trainSeed, done: done, save: { rollout in try appendJSONLine(rollout, to: rolloutsPath) },
             progress: { collectBar.update(completed: Int64($0)) })
         collectBar.finish()
         let rolloutSeconds = Date().timeIntervalSince(started)
@@ -164,14 +164,4 @@ struct RouteTrainCommand: AsyncParsableCommand {
             .map { String(format: "%@ %+.3f", $0, $1) }.joined(separator: ", ") + String(format: "; probe hidden state: norm %.3f over %d", probeNorm, w.count - 4))
         print("wrote \(out)")
     }
-}
-
-func appendLine(_ value: some Encodable, to path: String) throws {
-    var data = try JSONEncoder().encode(value)
-    data.append(0x0A)
-    if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
-    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-    defer { try? handle.close() }
-    try handle.seekToEnd()
-    try handle.write(contentsOf: data)
 }

@@ -115,15 +115,7 @@ public struct EvalOutput: Sendable {
         return e
     }
 
-    func append(_ line: some Encodable, to path: String) throws {
-        var data = try Self.encoder().encode(line)
-        data.append(0x0A)
-        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-        defer { try? handle.close() }
-        try handle.seekToEnd()
-        try handle.write(contentsOf: data)
-    }
+    func append(_ line: some Encodable, to path: String) throws { try appendJSONLine(line, to: path, encoder: Self.encoder()) }
 
     public func append(_ record: EvalRecord) throws { try append(record, to: resultsPath) }
     public func append(_ cost: GroupCost) throws { try append(cost, to: costsPath) }
@@ -277,4 +269,16 @@ final class SharedBox<Value: Sendable>: Sendable {
     private let value: Mutex<Value>
     init(_ value: Value) { self.value = Mutex(value) }
     func withLock<R>(_ body: (inout Value) -> R) -> R { value.withLock { body(&$0) } }
+}
+
+/// Appends one JSON line to `path` (created if missing): how results files grow, so an
+/// interrupted run loses at most the line it was writing.
+public func appendJSONLine(_ value: some Encodable, to path: String, encoder: JSONEncoder = JSONEncoder()) throws {
+    var data = try encoder.encode(value)
+    data.append(0x0A)
+    if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+    defer { try? handle.close() }
+    try handle.seekToEnd()
+    try handle.write(contentsOf: data)
 }
