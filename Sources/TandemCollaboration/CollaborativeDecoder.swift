@@ -277,7 +277,7 @@ final class DecodingRun {
         precondition(inflight == nil)
         if chunk == nil {
             while committed < tokens.count && finishReason == nil {
-                if cloudEnabled && drafts[0].risk >= policy.riskThreshold
+                if cloudEnabled && policy.isRisky(risk: drafts[0].risk)
                     && policy.allows(chunk: options.chunkSize, offloaded: stats.offloadedTokens, generated: generatedCommitted) {
                     chunk = Chunk(start: committed, end: committed)
                     break

@@ -58,7 +58,10 @@ public struct OffloadPolicy: Sendable, Equatable, Codable {
 
     public func risk(_ signals: TokenSignals) -> Float { 1 - signals.confidence }
 
-    public func isRisky(_ signals: TokenSignals) -> Bool { risk(signals) >= riskThreshold }
+    public func isRisky(_ signals: TokenSignals) -> Bool { isRisky(risk: risk(signals)) }
+
+    /// Whether a risk from any scorer (1 − confidence, a token router) reaches the threshold.
+    public func isRisky(risk: Float) -> Bool { risk >= riskThreshold }
 
     /// Whether a chunk of `chunk` tokens may go now, with `offloaded` of `generated` tokens
     /// offloaded before it.

@@ -75,14 +75,8 @@ public struct LogisticScorer: Sendable, Codable, Equatable {
 
     /// Standardisation fitted to `samples`; zero weights.
     public init(input: Input, fittedTo samples: [QueryFeatures]) {
-        let vectors = samples.map { Self.vector($0, input) }
-        let d = vectors.first?.count ?? 0
-        var mean = [Float](repeating: 0, count: d), variance = [Float](repeating: 0, count: d)
-        for v in vectors { for j in 0..<d { mean[j] += v[j] } }
-        for j in 0..<d { mean[j] /= Float(max(1, vectors.count)) }
-        for v in vectors { for j in 0..<d { variance[j] += (v[j] - mean[j]) * (v[j] - mean[j]) } }
-        let scale = variance.map { 1 / max(sqrt($0 / Float(max(1, vectors.count))), 1e-6) }
-        self.init(input: input, mean: mean, scale: scale, weights: [Float](repeating: 0, count: d), bias: 0)
+        let (mean, scale) = VectorMath.standardisation(samples.map { Self.vector($0, input) })
+        self.init(input: input, mean: mean, scale: scale, weights: [Float](repeating: 0, count: mean.count), bias: 0)
     }
 
     public func standardised(_ f: QueryFeatures) -> [Float] {
@@ -97,7 +91,7 @@ public struct LogisticScorer: Sendable, Codable, Equatable {
 
     public func logit(_ f: QueryFeatures) -> Float { logit(standardised: standardised(f)) }
 
-    public func probability(_ f: QueryFeatures) -> Float { 1 / (1 + exp(-logit(f))) }
+    public func probability(_ f: QueryFeatures) -> Float { VectorMath.sigmoid(logit(f)) }
 }
 
 /// The trained query router (`tandem route train`): the policy, the threshold that keeps

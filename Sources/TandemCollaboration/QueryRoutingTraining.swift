@@ -88,21 +88,18 @@ public struct RoutingStep: Sendable, Codable, Equatable {
 /// moments, step, random generator) is `Codable`: training resumes exactly.
 public struct QueryRoutingTrainer: Sendable, Codable {
     public var policy: LogisticScorer
-    public var step = 0
     var generator: SplitMix64
-    var m: [Float]
-    var v: [Float]
+    var adam: Adam
+    public var step: Int { adam.t }
 
     public init(rollouts: [QueryRollout], seed: UInt64) {
         policy = LogisticScorer(input: .answer, fittedTo: rollouts.flatMap { $0.samples.map(\.features) })
         generator = SplitMix64(state: seed)
-        m = [Float](repeating: 0, count: policy.weights.count + 1)
-        v = m
+        adam = Adam(count: policy.weights.count + 1)
     }
 
     /// One step over a batch of prompts drawn from `rollouts`.
     public mutating func step(_ rollouts: [QueryRollout], options: QueryRoutingTrainingOptions) -> RoutingStep {
-        step += 1
         var batch: [QueryRollout] = []
         for _ in 0..<min(options.promptsPerStep, rollouts.count) {
             batch.append(rollouts[Int(generator.next() % UInt64(rollouts.count))])
@@ -117,7 +114,7 @@ public struct QueryRoutingTrainer: Sendable, Codable {
         for prompt in kept where prompt.samples.count >= 2 {
             let g = prompt.samples.count
             let xs = prompt.samples.map { policy.standardised($0.features) }
-            let ps = xs.map { 1 / (1 + exp(-policy.logit(standardised: $0))) }
+            let ps = xs.map { VectorMath.sigmoid(policy.logit(standardised: $0)) }
             let actions = ps.map { p in Float(Double(generator.next() >> 11) / Double(1 << 53)) < p }
             let rewards = zip(prompt.samples, actions).map { sample, handedOff in
                 options.rewards.reward(handedOff ? prompt.cloud : sample.outcome, handedOff: handedOff)
@@ -136,17 +133,13 @@ public struct QueryRoutingTrainer: Sendable, Codable {
             calls += actions.filter { $0 }.count
             decisions += g
         }
+        // Adam, ascending the objective (a step with nothing kept still counts).
         if decisions > 0 {
-            // Adam, ascending the objective.
-            let beta1: Float = 0.9, beta2: Float = 0.999
-            let c1 = 1 - pow(beta1, Float(step)), c2 = 1 - pow(beta2, Float(step))
-            for i in 0...d {
-                let grad = gradient[i] / Float(decisions)
-                m[i] = beta1 * m[i] + (1 - beta1) * grad
-                v[i] = beta2 * v[i] + (1 - beta2) * grad * grad
-                let delta = options.learningRate * (m[i] / c1) / (sqrt(v[i] / c2) + 1e-8)
-                if i < d { policy.weights[i] += delta } else { policy.bias += delta }
-            }
+            let delta = adam.step(gradient.map { $0 / Float(decisions) }, rate: options.learningRate)
+            for i in 0..<d { policy.weights[i] += delta[i] }
+            policy.bias += delta[d]
+        } else {
+            adam.skip()
         }
         return RoutingStep(step: step, meanReward: decisions == 0 ? 0 : rewardSum / Double(decisions),
                            callRate: decisions == 0 ? 0 : Double(calls) / Double(decisions),
@@ -174,24 +167,19 @@ public struct QueryRoutingTrainer: Sendable, Codable {
         let ys = rollouts.filter { !$0.samples.isEmpty }.map { r in Float(r.samples.filter { $0.outcome != .correct }.count) / Float(r.samples.count) }
         let d = scorer.weights.count
         guard !xs.isEmpty, d > 0 else { return scorer }
-        var m = [Float](repeating: 0, count: d + 1), v = m
-        for epoch in 1...epochs {
+        var adam = Adam(count: d + 1)
+        for _ in 1...epochs {
             var gradient = [Float](repeating: 0, count: d + 1)
             for (x, y) in zip(xs, ys) {
-                let p = 1 / (1 + exp(-scorer.logit(standardised: x)))
+                let p = VectorMath.sigmoid(scorer.logit(standardised: x))
                 let e = p - y
                 x.withUnsafeBufferPointer { xb in gradient.withUnsafeMutableBufferPointer { VectorMath.axpy(e, xb.baseAddress!, $0.baseAddress!, d) } }
                 gradient[d] += e
             }
-            let c1 = 1 - pow(Float(0.9), Float(epoch)), c2 = 1 - pow(Float(0.999), Float(epoch))
-            for i in 0...d {
-                // L2 keeps 896 weights on a few dozen prompts from memorising them.
-                let grad = gradient[i] / Float(xs.count) + (i < d ? 0.01 * scorer.weights[i] : 0)
-                m[i] = 0.9 * m[i] + 0.1 * grad
-                v[i] = 0.999 * v[i] + 0.001 * grad * grad
-                let delta = learningRate * (m[i] / c1) / (sqrt(v[i] / c2) + 1e-8)
-                if i < d { scorer.weights[i] -= delta } else { scorer.bias -= delta }
-            }
+            // L2 keeps 896 weights on a few dozen prompts from memorising them.
+            let delta = adam.step((0...d).map { i in gradient[i] / Float(xs.count) + (i < d ? 0.01 * scorer.weights[i] : 0) }, rate: learningRate)
+            for i in 0..<d { scorer.weights[i] -= delta[i] }
+            scorer.bias -= delta[d]
         }
         return scorer
     }

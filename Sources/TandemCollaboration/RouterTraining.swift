@@ -49,12 +49,7 @@ extension TokenRouter {
         }
         // Standardise inputs.
         let n = training.count
-        var mean = [Float](repeating: 0, count: d), scale = [Float](repeating: 1, count: d)
-        for t in training { for j in 0..<d { mean[j] += t.hidden[j] } }
-        for j in 0..<d { mean[j] /= Float(n) }
-        var variance = [Float](repeating: 0, count: d)
-        for t in training { for j in 0..<d { let c = t.hidden[j] - mean[j]; variance[j] += c * c } }
-        for j in 0..<d { scale[j] = 1 / max(sqrt(variance[j] / Float(n)), 1e-6) }
+        let (mean, scale) = VectorMath.standardisation(training.map(\.hidden))
         var x = [Float](repeating: 0, count: n * d)
         var y = [Float](repeating: 0, count: n)
         for (i, t) in training.enumerated() {
@@ -69,10 +64,9 @@ extension TokenRouter {
         let w1Scale = sqrt(2 / Float(d)), w2Scale = sqrt(1 / Float(h))
         for i in 0..<(h * d) { theta[i] = gaussian(&generator) * w1Scale }
         for i in 0..<h { theta[h * d + h + i] = gaussian(&generator) * w2Scale }
-        var m = [Float](repeating: 0, count: count), v = [Float](repeating: 0, count: count)
+        var adam = Adam(count: count)
         var grad = [Float](repeating: 0, count: count)
         var hiddenPre = [Float](repeating: 0, count: h)
-        var step = 0
         var lastLoss = 0.0
         var samples = Array(0..<n)
         for epoch in 1...options.epochs {
@@ -95,7 +89,7 @@ extension TokenRouter {
                                     hiddenPre[j] = b1[j] + VectorMath.dot(w1 + j * d, input, d)
                                     if hiddenPre[j] > 0 { z += w2[j] * hiddenPre[j] }
                                 }
-                                let p = 1 / (1 + exp(-z))
+                                let p = VectorMath.sigmoid(z)
                                 let weight = y[i] > 0 ? positiveWeight : 1
                                 epochLoss += Double(-weight * (y[i] > 0 ? log(max(p, 1e-7)) : log(max(1 - p, 1e-7))))
                                 let dz = weight * (p - y[i]) / Float(batch.count)
@@ -111,15 +105,10 @@ extension TokenRouter {
                     }
                 }
                 // Adam with decoupled weight decay on the weights.
-                step += 1
-                let beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8
-                let c1 = 1 - pow(beta1, Float(step)), c2 = 1 - pow(beta2, Float(step))
-                let rate = options.learningRate
+                let delta = adam.step(grad, rate: options.learningRate)
                 for i in 0..<count {
-                    m[i] = beta1 * m[i] + (1 - beta1) * grad[i]
-                    v[i] = beta2 * v[i] + (1 - beta2) * grad[i] * grad[i]
-                    theta[i] -= rate * (m[i] / c1) / (sqrt(v[i] / c2) + epsilon)
-                    if i < h * d || (i >= h * d + h && i < h * d + 2 * h) { theta[i] -= rate * options.weightDecay * theta[i] }
+                    theta[i] -= delta[i]
+                    if i < h * d || (i >= h * d + h && i < h * d + 2 * h) { theta[i] -= options.learningRate * options.weightDecay * theta[i] }
                 }
             }
             lastLoss = epochLoss / Double(n)

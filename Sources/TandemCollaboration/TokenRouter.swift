@@ -106,7 +106,7 @@ public struct TokenRouter: Sendable, Codable, Equatable {
                 }
             }
         }
-        return 1 / (1 + exp(-z))
+        return VectorMath.sigmoid(z)
     }
 
     /// The threshold of the calibrated point with the largest share not above `share` (the
@@ -164,5 +164,44 @@ enum VectorMath {
             i += 16
         }
         while i < n { y[i] += alpha * x[i]; i += 1 }
+    }
+
+    static func sigmoid(_ z: Float) -> Float { 1 / (1 + exp(-z)) }
+
+    /// Per-dimension mean and 1/standard deviation (floored) of `vectors`.
+    static func standardisation(_ vectors: [[Float]]) -> (mean: [Float], scale: [Float]) {
+        let d = vectors.first?.count ?? 0, n = Float(max(1, vectors.count))
+        var mean = [Float](repeating: 0, count: d), variance = [Float](repeating: 0, count: d)
+        for v in vectors { for j in 0..<d { mean[j] += v[j] } }
+        for j in 0..<d { mean[j] /= n }
+        for v in vectors { for j in 0..<d { variance[j] += (v[j] - mean[j]) * (v[j] - mean[j]) } }
+        return (mean, variance.map { 1 / max(sqrt($0 / n), 1e-6) })
+    }
+}
+
+/// Adam's moments and step count; `step` turns a gradient into the update to subtract
+/// (descent) or add (ascent).
+struct Adam: Sendable, Codable {
+    var m: [Float]
+    var v: [Float]
+    var t = 0
+
+    init(count: Int) {
+        m = [Float](repeating: 0, count: count)
+        v = m
+    }
+
+    /// A step without a gradient: only the count (and so the bias correction) moves.
+    mutating func skip() { t += 1 }
+
+    mutating func step(_ gradient: [Float], rate: Float) -> [Float] {
+        t += 1
+        let beta1: Float = 0.9, beta2: Float = 0.999
+        let c1 = 1 - pow(beta1, Float(t)), c2 = 1 - pow(beta2, Float(t))
+        return gradient.indices.map { i in
+            m[i] = beta1 * m[i] + (1 - beta1) * gradient[i]
+            v[i] = beta2 * v[i] + (1 - beta2) * gradient[i] * gradient[i]
+            return rate * (m[i] / c1) / (sqrt(v[i] / c2) + 1e-8)
+        }
     }
 }
