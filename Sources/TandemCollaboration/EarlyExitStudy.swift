@@ -62,13 +62,9 @@ public struct EarlyExitStudy: Sendable {
         let macs = multiplyAdds(device.configuration)
         var study = EarlyExitStudy(layers: layers, blockMACs: macs.block, headMACs: macs.head, layerCount: device.configuration.layerCount)
         for (index, prompt) in prompts.enumerated() {
-            let decoder = CollaborativeDecoder(device: device, cloud: nil, options: CollaborationOptions(mode: .device, maxTokens: maxTokens))
-            let answer = try await decoder.run(prompt: prompt).tokens
-            if !answer.isEmpty {
-                let scored = prompt + answer
-                let mine = try device.forward(scored, cache: device.makeCache(),
-                                              outputs: OutputRequest(rows: .all, distribution: .topK(1), layerOutputs: layers)).tokens
-                let theirs = try cloud.forward(scored, cache: cloud.makeCache(), outputs: OutputRequest(rows: .all, distribution: .topK(1))).tokens
+            if let (answer, mine, theirs) = try await PairProfile.scoredAnswer(
+                device: device, cloud: cloud, prompt: prompt, maxTokens: maxTokens,
+                deviceOutputs: OutputRequest(rows: .all, distribution: .topK(1), layerOutputs: layers)) {
                 for k in answer.indices {
                     let row = prompt.count - 1 + k
                     let exits = try mine[row].layerOutputs.map { hidden -> (id: TokenID, probability: Float) in

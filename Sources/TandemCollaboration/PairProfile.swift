@@ -38,14 +38,8 @@ public struct PairProfile: Sendable {
                                progress: (Int) -> Void = { _ in }) async throws -> PairProfile {
         var sequences: [[Token]] = []
         for (index, prompt) in prompts.enumerated() {
-            let decoder = CollaborativeDecoder(device: device, cloud: nil, options: CollaborationOptions(mode: .device, maxTokens: maxTokens))
-            let answer = try await decoder.run(prompt: prompt).tokens
-            if !answer.isEmpty {
-                let scored = prompt + answer
-                let mine = try device.forward(scored, cache: device.makeCache(),
-                                              outputs: OutputRequest(rows: .all, distribution: .topK(1), hiddenState: hiddenStates)).tokens
-                let theirs = try cloud.forward(scored, cache: cloud.makeCache(), outputs: OutputRequest(rows: .all, distribution: .topK(1))).tokens
-                // Row i predicts token i + 1: the answer's tokens are predicted by rows prompt-1 ..< end-1.
+            if let (answer, mine, theirs) = try await scoredAnswer(device: device, cloud: cloud, prompt: prompt, maxTokens: maxTokens,
+                                                                   deviceOutputs: OutputRequest(rows: .all, distribution: .topK(1), hiddenState: hiddenStates)) {
                 sequences.append(answer.indices.map { k in
                     let row = prompt.count - 1 + k
                     return Token(confidence: Float(exp(Double(mine[row].top[0].logProb))), agrees: theirs[row].top[0].id == answer[k],
@@ -55,6 +49,20 @@ public struct PairProfile: Sendable {
             progress(index + 1)
         }
         return PairProfile(sequences: sequences, hiddenSize: hiddenStates ? device.configuration.embeddingLength : 0)
+    }
+
+    /// The device's greedy answer to `prompt` and both models' rows over prompt + answer (the
+    /// cloud's with its top token), or nil for an empty answer. Row i predicts token i + 1, so
+    /// answer token k is predicted by row `prompt.count - 1 + k`.
+    static func scoredAnswer(device: Engine, cloud: Engine, prompt: [TokenID], maxTokens: Int, deviceOutputs: OutputRequest) async throws
+        -> (answer: [TokenID], device: [TokenOutput], cloud: [TokenOutput])? {
+        let decoder = CollaborativeDecoder(device: device, cloud: nil, options: CollaborationOptions(mode: .device, maxTokens: maxTokens))
+        let answer = try await decoder.run(prompt: prompt).tokens
+        guard !answer.isEmpty else { return nil }
+        let scored = prompt + answer
+        let mine = try device.forward(scored, cache: device.makeCache(), outputs: deviceOutputs).tokens
+        let theirs = try cloud.forward(scored, cache: cloud.makeCache(), outputs: OutputRequest(rows: .all, distribution: .topK(1))).tokens
+        return (answer, mine, theirs)
     }
 
     // MARK: - File
