@@ -51,7 +51,7 @@ struct EvalOptions: ParsableArguments {
     @Option(name: .customLong("max-tokens"), help: "Most tokens generated per problem.")
     var maxTokens = 512
 
-    @Option(help: "Draft tokens per verification chunk.")
+    @Option(help: "Most draft tokens per verification chunk: a risky token and the risky tokens after it.")
     var chunk = 4
 
     @Flag(inversion: .prefixedNo, help: "Keep drafting while a verification is in flight.")

@@ -59,7 +59,7 @@ struct GenerateCommand: AsyncParsableCommand {
     @Option(name: .customLong("cloud-threads"), help: "Threads of the in-process cloud model.")
     var cloudThreads = 1
 
-    @Option(help: "Draft tokens per verification chunk (default 4; 1 in token-routing).")
+    @Option(help: "Most draft tokens per verification chunk: a risky token and the risky tokens after it (default 4).")
     var chunk: Int?
 
     @Option(help: "tandem, token-routing: largest share of generated tokens sent to the cloud (0-1).")
@@ -135,7 +135,7 @@ struct GenerateCommand: AsyncParsableCommand {
         if let threshold { policy.riskThreshold = threshold }
         let options = CollaborationOptions(mode: mode, maxTokens: maxTokens,
                                            sampling: SamplingParameters(temperature: temperature, topP: topP, seed: seed),
-                                           policy: policy, chunkSize: chunk ?? (mode == .tokenRouting ? 1 : 4), stallFree: stallFree,
+                                           policy: policy, chunkSize: chunk ?? 4, stallFree: stallFree,
                                            timeout: timeout, router: tokenRouter)
         let promptTokens = try encodePrompt(engine.tokenizer)
         if mode == .queryRouting, let queryPolicy {

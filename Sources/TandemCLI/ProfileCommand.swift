@@ -98,7 +98,7 @@ struct ProfileCommand: AsyncParsableCommand {
         --dataset takes a JSONL file (HumanEval format: task_id, prompt, test, entry_point; or \
         one {"question"} per line) or `arithmetic` (generated problems, --n and --seed). Calibrate \
         on data you will not judge on (HumanEval's dev split, ids 0-81, or another seed). \
-        --features also keeps every token's device hidden state, for `tandem train-router`.
+        --features also keeps every token's device hidden state, for `tandem train-router`;         --from-features FILE recalibrates from such a file without running the models (another         --chunk or --budgets).
         """)
 
     @OptionGroup var inputs: ProfileInputs
@@ -112,12 +112,16 @@ struct ProfileCommand: AsyncParsableCommand {
     @Option(help: "Also write the per-token features (confidence, agreement, device hidden state) here, for tandem train-router.")
     var features: String?
 
+    @Option(name: .customLong("from-features"), help: "Calibrate from a features file written by --features instead of running the models.")
+    var fromFeatures: String?
+
     @Option(help: "Where to write the calibration (JSON).")
     var out: String
 
     func validate() throws {
         try inputs.check()
-        guard inputs.dataset != nil else { throw ValidationError("--dataset is required") }
+        guard inputs.dataset != nil || fromFeatures != nil else { throw ValidationError("--dataset (or --from-features) is required") }
+        guard fromFeatures == nil || features == nil else { throw ValidationError("--from-features reads a features file; --features writes one: pick one") }
         guard chunk >= 1 else { throw ValidationError("--chunk must be positive") }
         guard !parsedBudgets.isEmpty, parsedBudgets.allSatisfy({ (0...1).contains($0) }) else {
             throw ValidationError("--budgets must be comma-separated numbers in 0...1")
@@ -127,7 +131,8 @@ struct ProfileCommand: AsyncParsableCommand {
     var parsedBudgets: [Double] { budgets.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) } }
 
     func run() async throws {
-        let profile = try await inputs.collect(hiddenStates: features != nil)
+        let profile: PairProfile
+        if let fromFeatures { profile = try PairProfile.load(from: fromFeatures) } else { profile = try await inputs.collect(hiddenStates: features != nil) }
         if let features {
             try profile.save(to: features)
             print("wrote \(features) (\(profile.tokenCount) tokens, hidden size \(profile.hiddenSize))")

@@ -147,8 +147,8 @@ public final class CloudService: @unchecked Sendable {
     }
 
     private func validate(_ request: VerifyRequest) throws(ErrorResponse) {
+        // An empty draft is a sync: the session takes on `append`, nothing is judged.
         let k = request.draft.count
-        guard k >= 1 else { throw ErrorResponse(.invalidRequest, "the draft is empty", param: "draft") }
         guard k <= configuration.maxDraft else {
             throw ErrorResponse(.tooManyTokens, "draft of \(k) tokens exceeds the limit of \(configuration.maxDraft)", param: "draft")
         }

@@ -53,8 +53,10 @@ final class VerifyJob: CloudJob, @unchecked Sendable {
         if let correction = verdict.correction { tokens.append(correction) }
         session.tokens = tokens
         session.busy = false
-        metrics.recordVerification(draft: draft.count, accepted: verdict.accepted,
-                                   latency: (ContinuousClock.now - submitted).seconds)
+        if !draft.isEmpty {
+            metrics.recordVerification(draft: draft.count, accepted: verdict.accepted,
+                                       latency: (ContinuousClock.now - submitted).seconds)
+        }
         continuation?.resume(returning: VerifyResponse(accepted: verdict.accepted, correction: verdict.correction,
                                                        positions: verdict.positions, contextLength: tokens.count))
         continuation = nil

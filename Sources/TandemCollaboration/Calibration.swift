@@ -70,7 +70,7 @@ public struct Calibration: Sendable, Codable, Equatable {
     /// Calibrates from profiled sequences: per generated token, the device's confidence
     /// and whether the cloud's greedy token agreed. For each budget, the threshold is the
     /// smallest risk threshold whose simulated chunked offloading (a risky token opens a
-    /// chunk of `chunkSize` tokens) stays within the budget.
+    /// chunk with the risky tokens after it, `OffloadPolicy.chunkRun`) stays within the budget.
     public static func fit(device: String, cloud: String, sequences: [[(confidence: Float, agrees: Bool)]],
                            chunkSize: Int, budgets: [Double]) -> Calibration {
         let all = sequences.flatMap { $0 }
@@ -82,15 +82,24 @@ public struct Calibration: Sendable, Codable, Equatable {
                                   acceptance: inside.isEmpty ? 0 : Double(inside.filter(\.agrees).count) / Double(inside.count)))
         }
         func simulate(_ threshold: Float) -> (share: Double, caught: Double) {
+            let policy = OffloadPolicy(riskThreshold: threshold, budget: 1)
             var offloaded = 0, disagreements = 0, caught = 0
             for sequence in sequences {
                 var i = 0
                 while i < sequence.count {
-                    if 1 - sequence[i].confidence >= threshold {
-                        let end = min(sequence.count, i + chunkSize)
-                        offloaded += end - i
-                        caught += sequence[i..<end].filter { !$0.agrees }.count
-                        disagreements += sequence[i..<end].filter { !$0.agrees }.count
+                    if policy.isRisky(risk: 1 - sequence[i].confidence) {
+                        let run = policy.chunkRun(maxLength: chunkSize, known: sequence.count - i) { 1 - sequence[i + $0].confidence }
+                        var end = i + run.length
+                        offloaded += run.length
+                        var missed = sequence[i..<end].filter { !$0.agrees }.count
+                        // A chunk accepted whole also settles the token after it: the verdict
+                        // carries the cloud's next token.
+                        if missed == 0 && end < sequence.count {
+                            if !sequence[end].agrees { missed += 1 }
+                            end += 1
+                        }
+                        caught += missed
+                        disagreements += missed
                         i = end
                     } else {
                         if !sequence[i].agrees { disagreements += 1 }

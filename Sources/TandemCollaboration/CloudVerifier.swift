@@ -12,6 +12,13 @@ public protocol CloudVerifier: Sendable {
     func verify(session: String, _ request: VerifyRequest) async throws -> Exchange<VerifyResponse>
     func generate(session: String, _ request: SessionGenerateRequest) async throws -> Exchange<SessionGenerateResponse>
     func closeSession(_ session: String) async
+    /// Whether the cloud keeps a session's context between calls, so committed tokens sent
+    /// ahead (a verify with an empty draft) spare the next verification that work.
+    var keepsContext: Bool { get }
+}
+
+extension CloudVerifier {
+    public var keepsContext: Bool { true }
 }
 
 /// A response with the bytes sent and received for it.

@@ -58,6 +58,9 @@ public struct CollaborationOptions: Sendable {
     public var minimumSpeculation: Double
     /// Seconds to wait for one cloud answer before retrying, then going on alone.
     public var timeout: Double
+    /// With nothing to verify, send the committed tokens the cloud has not seen once there
+    /// are this many, so a verification carries little more than its chunk (0: never).
+    public var syncThreshold: Int
     /// Tokens per cloud `generate` call in cloud mode.
     public var cloudStep: Int
     /// Tokens that end generation (nil: the tokenizer's end-of-generation tokens).
@@ -65,7 +68,7 @@ public struct CollaborationOptions: Sendable {
 
     public init(mode: CollaborationMode = .tandem, maxTokens: Int = 256, sampling: SamplingParameters = .greedy,
                 policy: OffloadPolicy = OffloadPolicy(), chunkSize: Int = 4, stallFree: Bool = true, lookahead: Int = 16,
-                minimumSpeculation: Double = 0.05, timeout: Double = 10, cloudStep: Int = 16, stopTokens: Set<TokenID>? = nil,
+                minimumSpeculation: Double = 0.05, timeout: Double = 10, syncThreshold: Int = 8, cloudStep: Int = 16, stopTokens: Set<TokenID>? = nil,
                 router: TokenRouter? = nil, queryPolicy: QueryRoutingPolicy? = nil) {
         self.mode = mode
         self.maxTokens = maxTokens
@@ -76,6 +79,7 @@ public struct CollaborationOptions: Sendable {
         self.lookahead = lookahead
         self.minimumSpeculation = minimumSpeculation
         self.timeout = timeout
+        self.syncThreshold = syncThreshold
         self.cloudStep = cloudStep
         self.stopTokens = stopTokens
         self.router = router

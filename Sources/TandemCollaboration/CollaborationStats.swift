@@ -11,6 +11,8 @@ public struct CollaborationStats: Sendable, Codable, Equatable {
     public var bytesDown = 0
     /// Verify and generate calls (session management not included).
     public var cloudCalls = 0
+    /// Calls that only sent committed tokens ahead of the next verification (not in `cloudCalls`).
+    public var syncCalls = 0
     /// Verifications that rejected a draft token.
     public var rejections = 0
     /// Drafted tokens thrown away after a rejection (the rejected one and those after it).
@@ -40,6 +42,7 @@ public struct CollaborationStats: Sendable, Codable, Equatable {
         case bytesUp = "bytes_up"
         case bytesDown = "bytes_down"
         case cloudCalls = "cloud_calls"
+        case syncCalls = "sync_calls"
         case rejections
         case wastedDraftTokens = "wasted_draft_tokens"
         case unverifiedTokens = "unverified_tokens"
@@ -60,6 +63,7 @@ public struct CollaborationStats: Sendable, Codable, Equatable {
         try c.encode(bytesUp, forKey: .bytesUp)
         try c.encode(bytesDown, forKey: .bytesDown)
         try c.encode(cloudCalls, forKey: .cloudCalls)
+        try c.encode(syncCalls, forKey: .syncCalls)
         try c.encode(rejections, forKey: .rejections)
         try c.encode(wastedDraftTokens, forKey: .wastedDraftTokens)
         try c.encode(unverifiedTokens, forKey: .unverifiedTokens)
@@ -79,6 +83,7 @@ public struct CollaborationStats: Sendable, Codable, Equatable {
         bytesUp = try c.decode(Int.self, forKey: .bytesUp)
         bytesDown = try c.decode(Int.self, forKey: .bytesDown)
         cloudCalls = try c.decode(Int.self, forKey: .cloudCalls)
+        syncCalls = try c.decodeIfPresent(Int.self, forKey: .syncCalls) ?? 0
         rejections = try c.decode(Int.self, forKey: .rejections)
         wastedDraftTokens = try c.decode(Int.self, forKey: .wastedDraftTokens)
         unverifiedTokens = try c.decodeIfPresent(Int.self, forKey: .unverifiedTokens) ?? 0

@@ -47,7 +47,10 @@ public struct CollaborationResult: Sendable, Codable {
 /// - While a chunk is in flight the device drafts past it (stall-free), never further than
 ///   `lookahead` tokens; those tokens are classified only after the verdict.
 /// - The cloud session holds `tokens[..<cloudLength]`; a verification appends the final
-///   tokens it has not seen.
+///   tokens it has not seen. With nothing to verify, committed tokens go ahead in a sync (a
+///   verification of nothing) so the cloud reads them while the device drafts; every later
+///   call waits for the sync first, and a failed sync surfaces as the next verification's
+///   resync.
 /// The committed sequence depends only on the models, the prompt and the policy, not on
 /// timing: stall-free drafting on or off gives the same tokens.
 public final class CollaborativeDecoder: @unchecked Sendable {
@@ -125,6 +128,8 @@ final class DecodingRun {
     var chunk: Chunk?                   // open or in flight, starts at `committed`
     var inflight: Task<Verdict, Never>?
     var inflightDone: DoneFlag?
+    var syncing: Task<Void, Never>?     // a sync in flight (see `sync()`)
+    var syncDone: DoneFlag?
     var cloudLength = 0
     var session: Task<Result<String, VerifierError>, Never>?
     var cloudEnabled: Bool
@@ -212,6 +217,7 @@ final class DecodingRun {
             // Nothing in flight: classify drafted tokens, maybe send a chunk.
             advance()
             if finishReason != nil || inflight != nil { continue }
+            sync()
             if mayDraft {
                 try draftOne()
                 continue
@@ -221,7 +227,33 @@ final class DecodingRun {
             if committed == tokens.count { finishReason = "length" } else { commit(.local) }
         }
         if let inflight { inflight.cancel(); _ = await inflight.value }
+        if let syncing { syncing.cancel(); await syncing.value }
         collectBytes()
+    }
+
+    /// Sends the committed tokens the cloud has not seen, when there are `syncThreshold` of
+    /// them, nothing is open or in flight, and the cloud keeps context. The session takes
+    /// them on while the device drafts, so the next verification carries only its chunk.
+    func sync() {
+        guard options.syncThreshold > 0, cloudEnabled, policy.budget > 0, chunk == nil, inflight == nil,
+              committed - cloudLength >= options.syncThreshold, syncDone?.isSet ?? true,
+              let cloud = decoder.cloud, cloud.keepsContext, let session else { return }
+        let perToken = stats.deviceMilliseconds / Double(max(1, tokens.count - promptCount))
+        let request = VerifyRequest(contextLength: cloudLength, append: Array(tokens[cloudLength..<committed]), draft: [],
+                                    topK: 1, stallMilliseconds: perToken * Double(options.syncThreshold))
+        cloudLength = committed
+        stats.uploadedTokens += request.append.count
+        stats.syncCalls += 1
+        let (previous, done, counter, timeout) = (syncing, DoneFlag(), byteCounter, options.timeout)
+        syncDone = done
+        syncing = Task {
+            await previous?.value
+            defer { done.set() }
+            guard case .success(let id) = await session.value else { return }
+            let began = ContinuousClock.now
+            let exchange = try? await withTimeout(timeout) { try await cloud.verify(session: id, request) }
+            counter.add(up: exchange?.bytesUp ?? 0, down: exchange?.bytesDown ?? 0, milliseconds: (ContinuousClock.now - began).milliseconds)
+        }
     }
 
     /// Whether the device may draft another token: no stop token drafted yet and the
@@ -266,9 +298,7 @@ final class DecodingRun {
         fed = tokens.count
         tokens.append(token)
         drafts.append(draft)
-        if inflight == nil, chunk != nil, tokens.count - chunk!.start >= options.chunkSize || !mayDraft {
-            sendChunk()
-        }
+        if inflight == nil, let open = chunk, openRun(open).closed || !mayDraft { sendChunk() }
     }
 
     /// With nothing in flight: commits drafted tokens the policy keeps local, opens a chunk
@@ -286,14 +316,19 @@ final class DecodingRun {
             }
         }
         guard let open = chunk, finishReason == nil else { return }
-        let available = tokens.count - open.start
-        if available >= options.chunkSize || (!mayDraft && available > 0) { sendChunk() }
+        let run = openRun(open)
+        if run.closed || (!mayDraft && run.length > 0) { sendChunk() }
     }
 
-    /// Sends the open chunk: up to `chunkSize` tokens from its start, ending at a stop token.
+    /// The risky run the open chunk covers among the drafted tokens (`OffloadPolicy.chunkRun`).
+    func openRun(_ open: Chunk) -> (length: Int, closed: Bool) {
+        policy.chunkRun(maxLength: options.chunkSize, known: tokens.count - open.start) { drafts[open.start - committed + $0].risk }
+    }
+
+    /// Sends the open chunk: its risky run (at most `chunkSize` tokens), ending at a stop token.
     func sendChunk() {
         guard var open = chunk, let cloud = decoder.cloud, let session else { return }
-        var end = min(tokens.count, open.start + options.chunkSize)
+        var end = open.start + openRun(open).length
         if let stop = tokens[open.start..<end].firstIndex(where: stopTokens.contains) { end = stop + 1 }
         guard end > open.start else { return }
         open.end = end
@@ -312,8 +347,12 @@ final class DecodingRun {
         let done = DoneFlag()
         let timeout = options.timeout
         let counter = byteCounter
+        let previous = syncing
+        syncing = nil
+        syncDone = nil
         inflightDone = done
         inflight = Task {
+            await previous?.value
             let verdict = await DecodingRun.verifyWithRecovery(cloud: cloud, session: session, request: request, context: context,
                                                                timeout: timeout, bytes: counter)
             done.set()

@@ -127,4 +127,6 @@ public final class EmulatedLink: CloudVerifier {
     public func closeSession(_ session: String) async {
         await inner.closeSession(session)
     }
+
+    public var keepsContext: Bool { inner.keepsContext }
 }

@@ -63,6 +63,18 @@ public struct OffloadPolicy: Sendable, Equatable, Codable {
     /// Whether a risk from any scorer (1 − confidence, a token router) reaches the threshold.
     public func isRisky(risk: Float) -> Bool { risk >= riskThreshold }
 
+    /// The chunk a risky token opens: that token and the risky tokens right after it, at most
+    /// `maxLength` in all, so the budget goes to risky tokens rather than to their neighbours.
+    /// `risk(i)` is the risk of the i-th of the `known` tokens from the chunk's start. Returns
+    /// the run's length among them and whether it is closed: it reached `maxLength`, or a
+    /// token that is not risky follows it (an open run may still grow as tokens are drafted).
+    public func chunkRun(maxLength: Int, known: Int, risk: (Int) -> Float) -> (length: Int, closed: Bool) {
+        guard known > 0, maxLength > 0 else { return (0, false) }
+        var length = 1
+        while length < min(maxLength, known) && isRisky(risk: risk(length)) { length += 1 }
+        return (length, length == maxLength || length < known)
+    }
+
     /// Whether a chunk of `chunk` tokens may go now, with `offloaded` of `generated` tokens
     /// offloaded before it.
     public func allows(chunk: Int, offloaded: Int, generated: Int) -> Bool {

@@ -10,6 +10,8 @@ import TandemProtocol
 /// new). Verification is greedy: the cloud's top token at every draft position, read from
 /// the prompt's log-probabilities, and the token after the chunk, generated.
 public final class StatelessVerifier: CloudVerifier {
+    /// Every call sends the whole context: nothing to gain from sending tokens ahead.
+    public var keepsContext: Bool { false }
     public enum API: String, Sendable, CaseIterable {
         /// `POST /v1/completions` with `prompt_logprobs` and `return_tokens_as_token_ids` (vLLM).
         case openAI = "openai"

@@ -69,8 +69,8 @@ public struct EvalGroup: Sendable {
 
     /// Every mode once; `tandem` and `token-routing` once per sweep point (the others do not
     /// depend on the policy). A budget point sets the policy's budget and its threshold (from
-    /// `calibration` for tandem, from the router for token-routing, which verifies single
-    /// tokens); a threshold point sets the threshold.
+    /// `calibration` for tandem, from the router for token-routing); a threshold point sets the
+    /// threshold.
     public static func plan(modes: [CollaborationMode], sweep: [SweepPoint], base: CollaborationOptions,
                             calibration: Calibration? = nil, router: TokenRouter? = nil, queryPolicy: QueryRoutingPolicy? = nil) -> [EvalGroup] {
         modes.flatMap { mode -> [EvalGroup] in
@@ -79,7 +79,6 @@ public struct EvalGroup: Sendable {
             options.queryPolicy = mode == .queryRouting ? queryPolicy : nil
             let routed = mode == .tandem || mode == .tokenRouting
             if mode == .tokenRouting {
-                options.chunkSize = 1
                 options.router = router
                 options.policy = OffloadPolicy.forBudget(options.policy.budget, mode: mode, calibration: nil, router: router)
             }

@@ -8,7 +8,7 @@ public struct VerifyRequest: Codable, Sendable, Equatable {
     public var contextLength: Int
     /// Committed tokens the cloud has not seen yet; they join the context before the draft.
     public var append: [Int32]
-    /// The draft chunk, at least one token.
+    /// The draft chunk; empty for a sync (the session takes on `append`, nothing is judged).
     public var draft: [Int32]
     /// The device's probability q of each draft token, for speculative acceptance
     /// min(1, p/q) when the session samples (temperature > 0). Absent: q = 1 (a greedy device).

@@ -103,6 +103,28 @@ import TandemProtocol
         await cloud.shutdown()
     }
 
+    /// A verify with an empty draft (a sync) takes on the appended tokens and judges nothing;
+    /// the next verification then sees the same context as if they had ridden with it.
+    @Test func anEmptyDraftSyncsTheSessionAndJudgesNothing() async throws {
+        let engine = try await sharedEngine.value
+        let cloud = CloudService(engine: engine, configuration: CloudConfiguration(modelName: "t", tokenBudget: 64))
+        cloud.start()
+        let context = try chatPrompt(engine, "Write a Python function that returns the sum of a list.")
+        let continuation = try greedyContinuation(engine, context, count: 14)
+        let (ahead, draft) = (Array(continuation[..<10]), Array(continuation[10...]))
+        let session = try cloud.createSession(CreateSessionRequest(context: context))
+        let synced = try await cloud.verify(session: session.sessionID, VerifyRequest(contextLength: context.count, append: ahead, draft: [], topK: 3))
+        #expect(synced.accepted == 0 && synced.correction == nil && synced.positions.count == 1)
+        #expect(synced.positions[0].top.first?.id == draft[0])   // the cloud's next token
+        #expect(synced.contextLength == context.count + ahead.count)
+        #expect(try cloud.sessionContext(session.sessionID) == context + ahead)
+        #expect(cloud.metricsSnapshot().verifications == 0)
+        let verdict = try await cloud.verify(session: session.sessionID, VerifyRequest(contextLength: synced.contextLength, draft: draft, topK: 3))
+        expectSame(verdict, try reference(engine, context: context + ahead, draft: draft), "after a sync")
+        #expect(verdict.accepted == draft.count)
+        await cloud.shutdown()
+    }
+
     @Test func concurrentSessionsPackedTogetherGetTheirOwnAnswers() async throws {
         let engine = try await sharedEngine.value
         let cloud = CloudService(engine: engine, configuration: CloudConfiguration(modelName: "t", tokenBudget: 128))

@@ -17,8 +17,9 @@ import Testing
         #expect(abs(calibration.agreement - 0.9) < 1e-9)
         for point in calibration.points { #expect(point.offloadShare <= point.budget + 1e-9) }
         let half = try #require(calibration.points.first { $0.budget == 0.5 })
-        // Every 10th token is risky: chunks of 4 cover 40% of tokens and every disagreement.
-        #expect(abs(half.offloadShare - 0.4) < 0.02)   // chunks at a sequence end are shorter
+        // Every 10th token is risky and alone: chunks of one cover 10% of tokens and every
+        // disagreement.
+        #expect(abs(half.offloadShare - 0.1) < 1e-9)
         #expect(half.disagreementsCaught == 1)
         #expect(calibration.points.first { $0.budget == 0 }!.offloadShare == 0)
         // Acceptance by bucket follows the data.
@@ -38,6 +39,22 @@ import Testing
         #expect(policy.isRisky(TokenSignals(confidence: 0.3, entropy: 1, margin: 0.1)))
         #expect(!policy.isRisky(TokenSignals(confidence: 0.95, entropy: 0.1, margin: 0.9)))
         #expect(throws: CalibrationError.self) { try Calibration.load(from: "/nonexistent/calibration.json") }
+    }
+
+    /// A chunk is the run of risky tokens its first token starts, at most the chunk size.
+    @Test func aChunkTakesTheRiskyRunItStarts() {
+        let policy = OffloadPolicy(riskThreshold: 0.5, budget: 1)
+        func run(_ risks: [Float], max: Int = 4) -> (Int, Bool) {
+            let r = policy.chunkRun(maxLength: max, known: risks.count) { risks[$0] }
+            return (r.length, r.closed)
+        }
+        #expect(run([0.9, 0.1, 0.9]) == (1, true))          // a safe token ends it
+        #expect(run([0.9, 0.8, 0.6, 0.2]) == (3, true))
+        #expect(run([0.9, 0.8]) == (2, false))              // may still grow
+        #expect(run([0.9, 0.8, 0.7, 0.6, 0.9]) == (4, true)) // bounded
+        #expect(run([0.9, 0.8], max: 1) == (1, true))
+        #expect(run([]) == (0, false))
+        #expect(OffloadPolicy.everything.chunkRun(maxLength: 4, known: 9) { _ in 0 } == (4, true))
     }
 
     @Test func linkSpecParsesAndRejects() throws {

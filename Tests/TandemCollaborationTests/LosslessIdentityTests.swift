@@ -46,4 +46,26 @@ import Testing
         }
         #expect(offloaded > 0 && rejections > 0)
     }
+
+    /// Committed tokens sent ahead (syncs) move work off the verification's critical path and
+    /// change nothing else: same tokens, provenance, offload and cloud calls.
+    @Test func sendingCommittedTokensAheadDoesNotChangeTheTokens() async throws {
+        var syncs = 0
+        let policy = OffloadPolicy(riskThreshold: 0.3, budget: 1)
+        for text in identityPrompts.prefix(6) {
+            let prompt = try await Pair.shared.chatPrompt(text)
+            let ahead = try await Pair.shared.run(prompt, mode: .tandem, maxTokens: 64, policy: policy, syncThreshold: 4)
+            let not = try await Pair.shared.run(prompt, mode: .tandem, maxTokens: 64, policy: policy, syncThreshold: 0)
+            #expect(ahead.tokens == not.tokens, "\(text)")
+            #expect(ahead.provenance == not.provenance, "\(text)")
+            #expect(ahead.stats.offloadedTokens == not.stats.offloadedTokens && ahead.stats.cloudCalls == not.stats.cloudCalls)
+            // The same tokens go up, plus at most the committed tail after the last chunk,
+            // which a sync sends without knowing no chunk follows.
+            #expect(ahead.stats.uploadedTokens >= not.stats.uploadedTokens)
+            #expect(ahead.stats.uploadedTokens <= not.stats.uploadedTokens + ahead.tokens.count)
+            #expect(not.stats.syncCalls == 0 && ahead.stats.warnings.isEmpty)
+            syncs += ahead.stats.syncCalls
+        }
+        #expect(syncs > 0)
+    }
 }
