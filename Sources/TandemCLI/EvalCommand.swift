@@ -57,6 +57,9 @@ struct EvalOptions: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "Keep drafting while a verification is in flight.")
     var stallFree = true
 
+    @Option(name: .customLong("sync-ahead"), help: "With nothing to verify, send committed tokens the cloud has not seen once there are this many (0: only with verifications).")
+    var syncAhead = CollaborationOptions().syncThreshold
+
     @Option(help: "Calibration from `tandem profile`: a budget sweep point takes its threshold from it.")
     var profile: String?
 
@@ -93,6 +96,7 @@ struct EvalOptions: ParsableArguments {
         _ = try parsedSweep()
         guard timeout > 0 && timeout.isFinite else { throw ValidationError("--timeout must be positive") }
         _ = try verifierAPI(cloudAPI)
+        guard syncAhead >= 0 else { throw ValidationError("--sync-ahead must be 0 or more") }
         guard concurrency >= 1, maxTokens >= 1, chunk >= 1, threads >= 1 else {
             throw ValidationError("--concurrency, --max-tokens, --chunk and --threads must be positive")
         }
@@ -126,7 +130,7 @@ struct EvalOptions: ParsableArguments {
         let routingPolicy = try queryPolicy.map { try QueryRoutingPolicy.load(from: $0) }
         let groups = EvalGroup.plan(modes: modes, sweep: try parsedSweep(),
                                     base: CollaborationOptions(maxTokens: maxTokens, policy: OffloadPolicy(), chunkSize: chunk, stallFree: stallFree,
-                                                               timeout: timeout),
+                                                               timeout: timeout, syncThreshold: syncAhead),
                                     calibration: calibration, router: tokenRouter, queryPolicy: routingPolicy)
         let done = Set(existing.map(\.key))
         let total = groups.count * tasks.count
@@ -169,7 +173,7 @@ struct EvalOptions: ParsableArguments {
             \(describe); modes \(modes.map(\.rawValue).joined(separator: ",")); sweep \(sweep ?? "none"); \
             device \(device), cloud \(remoteCloud ? cloud : cloud + " (own `tandem serve` process)"), \(threads) thread(s) each\
             \(cores > 1 && !remoteCloud ? " on separate cores" : ""); link \(link ?? "none"); concurrency \(concurrency); \
-            max tokens \(maxTokens), chunk \(chunk)\(stallFree ? "" : ", stall-free pipeline off"), cloud timeout \(Int(timeout)) s; greedy. Machine: \(machineDescription()).
+            max tokens \(maxTokens), chunk \(chunk)\(stallFree ? "" : ", stall-free pipeline off"), sync ahead \(syncAhead), cloud timeout \(Int(timeout)) s; greedy. Machine: \(machineDescription()).
             """ + (total > skipped ? " This run: \(String(format: "%.0f", wall)) s wall for \(total - skipped) runs." : "")
             let summaries = try output.writeSummary(title: "tandem eval \(task)", header: header)
             await server?.stop()

@@ -80,6 +80,9 @@ struct GenerateCommand: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Keep drafting while a verification is in flight.")
     var stallFree = true
 
+    @Option(name: .customLong("sync-ahead"), help: "With nothing to verify, send committed tokens the cloud has not seen once there are this many (0: only with verifications).")
+    var syncAhead = CollaborationOptions().syncThreshold
+
     @Option(help: "Emulated network, e.g. rtt=80ms,jitter=10ms,up=20mbit,down=50mbit,loss=0.01.")
     var link: String?
 
@@ -99,6 +102,7 @@ struct GenerateCommand: AsyncParsableCommand {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         guard cloudThreads >= 1 else { throw ValidationError("--cloud-threads must be at least 1") }
         if let chunk, chunk < 1 { throw ValidationError("--chunk must be at least 1") }
+        guard syncAhead >= 0 else { throw ValidationError("--sync-ahead must be 0 or more") }
         if mode == .queryRouting && queryPolicy == nil { throw ValidationError("--mode query-routing needs --query-policy FILE (made by tandem route train)") }
         if mode == .tokenRouting && router == nil { throw ValidationError("--mode token-routing needs --router FILE (made by tandem train-router)") }
         if let budget, !(0...1).contains(budget) { throw ValidationError("--budget must be in 0...1") }
@@ -136,7 +140,7 @@ struct GenerateCommand: AsyncParsableCommand {
         let options = CollaborationOptions(mode: mode, maxTokens: maxTokens,
                                            sampling: SamplingParameters(temperature: temperature, topP: topP, seed: seed),
                                            policy: policy, chunkSize: chunk ?? 4, stallFree: stallFree,
-                                           timeout: timeout, router: tokenRouter)
+                                           timeout: timeout, syncThreshold: syncAhead, router: tokenRouter)
         let promptTokens = try encodePrompt(engine.tokenizer)
         if mode == .queryRouting, let queryPolicy {
             let policy = try QueryRoutingPolicy.load(from: queryPolicy)
