@@ -134,7 +134,11 @@ struct GenerateCommand: AsyncParsableCommand {
             }
         }
         let tokenRouter = try router.map { try TokenRouter.load(from: $0) }
-        let calibration = try profile.map { try Calibration.load(from: $0) }
+        var calibration = try profile.map { try Calibration.load(from: $0) }
+        if calibration == nil, mode == .tandem, threshold == nil, let shipped = Calibration.shipped(device: device) {
+            calibration = shipped
+            printError("tandem: the shipped calibration of \(device) (HumanEval dev split); --profile FILE uses your own")
+        }
         var policy = OffloadPolicy.forBudget(budget ?? OffloadPolicy().budget, mode: mode, calibration: calibration, router: tokenRouter)
         if let threshold { policy.riskThreshold = threshold }
         let options = CollaborationOptions(mode: mode, maxTokens: maxTokens,

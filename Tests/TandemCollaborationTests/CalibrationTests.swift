@@ -57,6 +57,18 @@ import Testing
         #expect(OffloadPolicy.everything.chunkRun(maxLength: 4, known: 9) { _ in 0 } == (4, true))
     }
 
+    @Test func theDefaultDeviceShipsWithACalibration() throws {
+        let shipped = try #require(Calibration.shipped(device: "qwen2.5-coder-0.5b-instruct"))
+        #expect(shipped.tokens > 10_000 && shipped.chunkSize == 4)
+        let points = shipped.points.sorted { $0.budget < $1.budget }
+        #expect(points.count >= 5)
+        // More budget, a lower threshold, more tokens offloaded and more disagreements caught.
+        for (a, b) in zip(points, points.dropFirst()) {
+            #expect(a.riskThreshold >= b.riskThreshold && a.offloadShare <= b.offloadShare && a.disagreementsCaught <= b.disagreementsCaught)
+        }
+        #expect(Calibration.shipped(device: "some-other-model") == nil)
+    }
+
     @Test func linkSpecParsesAndRejects() throws {
         let spec = try LinkSpec(parsing: "rtt=80ms,jitter=10ms,up=20mbit,down=50mbit,loss=0.01")
         #expect(spec.roundTrip == 0.08 && spec.jitter == 0.01 && spec.upBitsPerSecond == 20e6 && spec.downBitsPerSecond == 50e6)
