@@ -69,7 +69,9 @@ import TandemProtocol
                  status: 404, code: .sessionNotFound),
             Case(name: "verify with the wrong context length", path: verify, body: "{\"context_length\": \(length + 1), \"draft\": [1]}",
                  status: 409, code: .contextMismatch),
-            Case(name: "verify an empty draft", path: verify, body: "{\"context_length\": \(length), \"draft\": []}", status: 400, code: .invalidRequest),
+            // An empty draft is a sync (valid); one with an id past the vocabulary is not.
+            Case(name: "sync an id past the vocabulary", path: verify, body: "{\"context_length\": \(length), \"append\": [151936], \"draft\": []}",
+                 status: 400, code: .tokenOutOfRange),
             Case(name: "verify 65 draft tokens", path: verify, body: "{\"context_length\": \(length), \"draft\": [" + Array(repeating: "5", count: 65).joined(separator: ",") + "]}",
                  status: 400, code: .tooManyTokens),
             Case(name: "verify an id past the vocabulary", path: verify, body: "{\"context_length\": \(length), \"draft\": [151936]}",
