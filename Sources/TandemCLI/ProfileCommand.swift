@@ -98,7 +98,9 @@ struct ProfileCommand: AsyncParsableCommand {
         --dataset takes a JSONL file (HumanEval format: task_id, prompt, test, entry_point; or \
         one {"question"} per line) or `arithmetic` (generated problems, --n and --seed). Calibrate \
         on data you will not judge on (HumanEval's dev split, ids 0-81, or another seed). \
-        --features also keeps every token's device hidden state, for `tandem train-router`;         --from-features FILE recalibrates from such a file without running the models (another         --chunk or --budgets).
+        --features also keeps every token's device hidden state, for `tandem train-router`; \
+        --from-features FILE recalibrates from such a file without running the models (another \
+        --chunk or --budgets).
         """)
 
     @OptionGroup var inputs: ProfileInputs
