@@ -238,9 +238,8 @@ final class DecodingRun {
         guard options.syncThreshold > 0, cloudEnabled, policy.budget > 0, chunk == nil, inflight == nil,
               committed - cloudLength >= options.syncThreshold, syncDone?.isSet ?? true,
               let cloud = decoder.cloud, cloud.keepsContext, let session else { return }
-        let perToken = stats.deviceMilliseconds / Double(max(1, tokens.count - promptCount))
         let request = VerifyRequest(contextLength: cloudLength, append: Array(tokens[cloudLength..<committed]), draft: [],
-                                    topK: 1, stallMilliseconds: perToken * Double(options.syncThreshold))
+                                    topK: 1, stallMilliseconds: deviceMillisecondsPerToken * Double(options.syncThreshold))
         cloudLength = committed
         stats.uploadedTokens += request.append.count
         stats.syncCalls += 1
@@ -262,6 +261,10 @@ final class DecodingRun {
         if tokens.count > committed, stopTokens.contains(tokens[tokens.count - 1]) { return false }
         return tokens.count - promptCount < options.maxTokens && tokens.count < cache.maxLength
     }
+
+    /// The device's compute per drafted token so far: how far off a stall is, for the
+    /// cloud's scheduler.
+    var deviceMillisecondsPerToken: Double { stats.deviceMilliseconds / Double(max(1, tokens.count - promptCount)) }
 
     /// Tokens drafted past the in-flight chunk.
     var speculated: Int { chunk.map { tokens.count - $0.end } ?? 0 }
@@ -337,9 +340,8 @@ final class DecodingRun {
         let draft = Array(tokens[open.start..<end])
         let probabilities: [Float]? = options.sampling.temperature > 0
             ? (open.start..<end).map { drafts[$0 - committed].probability } : nil
-        let perToken = stats.deviceMilliseconds / Double(max(1, tokens.count - promptCount))
         let request = VerifyRequest(contextLength: cloudLength, append: append, draft: draft, draftProbabilities: probabilities,
-                                    topK: 1, stallMilliseconds: options.stallFree ? perToken * Double(speculationLimit) : 0)
+                                    topK: 1, stallMilliseconds: options.stallFree ? deviceMillisecondsPerToken * Double(speculationLimit) : 0)
         let context = Array(tokens[..<open.start])
         stats.offloadedTokens += draft.count
         stats.uploadedTokens += append.count + draft.count
