@@ -280,6 +280,190 @@ TANDEM_INLINE TANDEM_AVX512 void tandem_tile_k(const tandem_panel *p, const tand
 
 typedef void (*tandem_expand_fn)(const uint8_t *, int64_t, uint8_t *, float *, float *);
 
+// MARK: - Few tokens: rows in the lanes
+//
+// With few tokens the 16 token lanes above are mostly padding, so a one-token product
+// costs as much as a sixteen-token one. For up to TANDEM_FEW_TOKENS tokens, 16 rows go
+// together one chunk (a 256-column super-block, or two 32-column blocks) at a time: the
+// chunk of each row is expanded into L1, then transposed so that one register holds the
+// same four columns of the 16 rows (and one the same scale of the 16 rows), and each
+// token's four activation bytes are broadcast. The integer sums per sub-block are exact
+// either way, and every (row, token) result goes through the same float operations in
+// the same order as in the tiles above, so both paths give bit-identical results: a
+// batch-invariant engine may use either.
+
+#define TANDEM_FEW_TOKENS 8
+
+typedef struct {
+    uint8_t *w[16];       // the chunk of each row, expanded
+    float *scales[16];    // per row: scale per sub-block, then minimum per sub-block
+    __m512i *transposed;  // [dword group of the chunk][16 rows]
+    __m512 *scalesT;      // [scale index][16 rows]
+} tandem_few_panel;
+
+static TANDEM_AVX512 tandem_few_panel tandem_few_panel_in(void *scratch) {
+    tandem_few_panel p;
+    uint8_t *base = (uint8_t *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
+    for (int i = 0; i < 16; i++) {
+        p.w[i] = base + 256 * i;
+        p.scales[i] = (float *)(base + 8192) + 32 * i;
+    }
+    p.transposed = (__m512i *)(base + 4096);
+    p.scalesT = (__m512 *)(base + 8192 + 2048);
+    return p;
+}
+
+/// out[j] lane i = rows[i] lane j, for 16 rows of 16 32-bit lanes.
+TANDEM_INLINE TANDEM_AVX512 void tandem_transpose16(const __m512i rows[16], __m512i out[16]) {
+    __m512i t[16], u[16];
+    for (int k = 0; k < 8; k++) {
+        t[2 * k] = _mm512_unpacklo_epi32(rows[2 * k], rows[2 * k + 1]);
+        t[2 * k + 1] = _mm512_unpackhi_epi32(rows[2 * k], rows[2 * k + 1]);
+    }
+    // u[4k + c], 128-bit lane L: column 4L + c of rows 4k..4k+3.
+    for (int k = 0; k < 4; k++) {
+        u[4 * k] = _mm512_unpacklo_epi64(t[4 * k], t[4 * k + 2]);
+        u[4 * k + 1] = _mm512_unpackhi_epi64(t[4 * k], t[4 * k + 2]);
+        u[4 * k + 2] = _mm512_unpacklo_epi64(t[4 * k + 1], t[4 * k + 3]);
+        u[4 * k + 3] = _mm512_unpackhi_epi64(t[4 * k + 1], t[4 * k + 3]);
+    }
+    // Column 4L + c gathers 128-bit lane L of u[c], u[4 + c], u[8 + c], u[12 + c].
+    for (int c = 0; c < 4; c++) {
+        const __m512i x0 = _mm512_shuffle_i32x4(u[c], u[4 + c], 0x44);
+        const __m512i x1 = _mm512_shuffle_i32x4(u[c], u[4 + c], 0xEE);
+        const __m512i x2 = _mm512_shuffle_i32x4(u[8 + c], u[12 + c], 0x44);
+        const __m512i x3 = _mm512_shuffle_i32x4(u[8 + c], u[12 + c], 0xEE);
+        out[c] = _mm512_shuffle_i32x4(x0, x2, 0x88);
+        out[4 + c] = _mm512_shuffle_i32x4(x0, x2, 0xDD);
+        out[8 + c] = _mm512_shuffle_i32x4(x1, x3, 0x88);
+        out[12 + c] = _mm512_shuffle_i32x4(x1, x3, 0xDD);
+    }
+}
+
+/// Expands `columns` columns (one chunk) of 16 rows and transposes bytes and scales.
+/// `rows[i]` points at row i's chunk; minimums land right after the `subs` scales.
+TANDEM_INLINE TANDEM_AVX512 void tandem_few_fill(const tandem_few_panel *p, tandem_expand_fn expand,
+                                                 const uint8_t *rows[16], int64_t columns, int subs) {
+    __m512i in[16];
+    for (int i = 0; i < 16; i++) expand(rows[i], columns, p->w[i], p->scales[i], p->scales[i] + subs);
+    for (int64_t c = 0; c < (columns + 63) / 64; c++) {
+        for (int i = 0; i < 16; i++) in[i] = _mm512_load_si512(p->w[i] + 64 * c);
+        tandem_transpose16(in, p->transposed + 16 * c);
+    }
+    for (int i = 0; i < 16; i++) in[i] = _mm512_load_si512(p->scales[i]);
+    tandem_transpose16(in, (__m512i *)p->scalesT);
+}
+
+/// 16 rows × T tokens of a 32-element block type, two blocks per chunk; the float steps
+/// of tandem_tile_q32.
+TANDEM_INLINE TANDEM_AVX512 void tandem_few_q32(const tandem_few_panel *p, tandem_expand_fn expand,
+                                                const uint8_t *rows[16], int64_t rowBytes,
+                                                const tandem_interleaved *acts, const int T,
+                                                const int offsetShift, const int hasMin, __m512 acc[TANDEM_FEW_TOKENS]) {
+    const int64_t ts = acts->tokenStride;
+    const int64_t nb = acts->columns / 32;
+    const int64_t blockBytes = rowBytes / nb;
+    const int32_t *values = (const int32_t *)acts->values;
+    for (int t = 0; t < T; t++) acc[t] = _mm512_setzero_ps();
+    for (int64_t b0 = 0; b0 < nb; b0 += 2) {
+        const int count = nb - b0 < 2 ? 1 : 2;
+        const uint8_t *chunk[16];
+        for (int i = 0; i < 16; i++) chunk[i] = rows[i] + b0 * blockBytes;
+        tandem_few_fill(p, expand, chunk, 32 * count, 2);
+        for (int j = 0; j < count; j++) {
+            const int64_t b = b0 + j;
+            __m512i sums[TANDEM_FEW_TOKENS];
+            for (int t = 0; t < T; t++) {
+                sums[t] = _mm512_setzero_si512();
+                if (offsetShift >= 0)
+                    sums[t] = _mm512_sub_epi32(sums[t], _mm512_slli_epi32(_mm512_set1_epi32(acts->offsetSums[b * ts + t]), offsetShift));
+            }
+            for (int g = 0; g < 8; g++) {
+                const __m512i w = _mm512_load_si512(p->transposed + 8 * j + g);
+                for (int t = 0; t < T; t++)
+                    sums[t] = _mm512_dpbusd_epi32(sums[t], w, _mm512_set1_epi32(values[(8 * b + g) * ts + t]));
+            }
+            for (int t = 0; t < T; t++)
+                acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sums[t]),
+                                         _mm512_mul_ps(p->scalesT[j], _mm512_set1_ps(acts->scales[b * ts + t])), acc[t]);
+            if (hasMin)
+                for (int t = 0; t < T; t++)
+                    acc[t] = _mm512_fmadd_ps(p->scalesT[2 + j], _mm512_set1_ps(acts->minSums[b * ts + t]), acc[t]);
+        }
+    }
+}
+
+/// 16 rows × T tokens of a K-quant type, one super-block per chunk; the float steps of
+/// tandem_tile_k.
+TANDEM_INLINE TANDEM_AVX512 void tandem_few_k(const tandem_few_panel *p, tandem_expand_fn expand,
+                                              const uint8_t *rows[16], int64_t rowBytes,
+                                              const tandem_interleaved *acts, const int T,
+                                              const int subWidth, const int permuted, const int offsetShift,
+                                              const int hasMin, __m512 acc[TANDEM_FEW_TOKENS]) {
+    const int64_t ts = acts->tokenStride;
+    const int64_t nb = acts->columns / 256;
+    const int64_t blockBytes = rowBytes / nb;
+    const int32_t *values = (const int32_t *)acts->values;
+    const int subsPerBlock = 256 / subWidth;
+    for (int t = 0; t < T; t++) acc[t] = _mm512_setzero_ps();
+    for (int64_t b = 0; b < nb; b++) {
+        const uint8_t *chunk[16];
+        for (int i = 0; i < 16; i++) chunk[i] = rows[i] + b * blockBytes;
+        tandem_few_fill(p, expand, chunk, 256, subsPerBlock);
+        __m512 blockAcc[TANDEM_FEW_TOKENS];
+        for (int t = 0; t < T; t++) blockAcc[t] = _mm512_setzero_ps();
+        for (int s = 0; s < subsPerBlock; s++) {
+            const int64_t sub = b * subsPerBlock + s;
+            __m512i sums[TANDEM_FEW_TOKENS];
+            for (int t = 0; t < T; t++) {
+                sums[t] = _mm512_setzero_si512();
+                if (offsetShift >= 0)
+                    sums[t] = _mm512_sub_epi32(sums[t], _mm512_slli_epi32(_mm512_set1_epi32(acts->offsetSums[sub * ts + t]), offsetShift));
+            }
+            const int32_t *av = values + (sub * subWidth / 4) * ts;
+            const __m512i *w = p->transposed + (permuted ? tandem_k_location(s) : s) * subWidth / 4;
+            for (int g = 0; g < subWidth / 4; g++) {
+                const __m512i wg = _mm512_load_si512(w + g);
+                for (int t = 0; t < T; t++) sums[t] = _mm512_dpbusd_epi32(sums[t], wg, _mm512_set1_epi32(av[g * ts + t]));
+            }
+            for (int t = 0; t < T; t++)
+                blockAcc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sums[t]), p->scalesT[s], blockAcc[t]);
+            if (hasMin)
+                for (int t = 0; t < T; t++)
+                    blockAcc[t] = _mm512_fnmadd_ps(p->scalesT[subsPerBlock + s], _mm512_set1_ps(acts->minSums[sub * ts + t]), blockAcc[t]);
+        }
+        for (int t = 0; t < T; t++)
+            acc[t] = _mm512_fmadd_ps(blockAcc[t], _mm512_set1_ps(acts->scales[b * ts + t]), acc[t]);
+    }
+}
+
+/// The few-token path of one batched kernel: 16 rows at a time (the last one repeated
+/// past `rowCount`), every token through them.
+#define TANDEM_FEW_BODY(EXPAND, FEW_CALL) \
+    do { \
+        const tandem_few_panel p = tandem_few_panel_in(scratch); \
+        const tandem_expand_fn expandFn = EXPAND; \
+        const int T = (int)acts->tokens; \
+        for (int64_t r0 = 0; r0 < rowCount; r0 += 16) { \
+            const int count = rowCount - r0 < 16 ? (int)(rowCount - r0) : 16; \
+            const uint8_t *rows[16]; \
+            for (int i = 0; i < 16; i++) rows[i] = (const uint8_t *)weights + (r0 + (i < count ? i : count - 1)) * rowBytes; \
+            __m512 acc[TANDEM_FEW_TOKENS]; \
+            switch (T) { \
+            case 1: FEW_CALL(1); break; \
+            case 2: FEW_CALL(2); break; \
+            case 3: FEW_CALL(3); break; \
+            case 4: FEW_CALL(4); break; \
+            case 5: FEW_CALL(5); break; \
+            case 6: FEW_CALL(6); break; \
+            case 7: FEW_CALL(7); break; \
+            default: FEW_CALL(8); break; \
+            } \
+            const __mmask16 mask = (__mmask16)((1u << count) - 1); \
+            for (int t = 0; t < T; t++) _mm512_mask_storeu_ps(out + t * outStride + r0, mask, acc[t]); \
+        } \
+    } while (0)
+
 /// Expands rows four at a time (repeating the last row to fill a partial group) and runs
 /// every token through them.
 #define TANDEM_GEMM_BODY(EXPAND, TILE_CALL, MAX_NZ) \
@@ -318,10 +502,14 @@ typedef void (*tandem_expand_fn)(const uint8_t *, int64_t, uint8_t *, float *, f
 TANDEM_AVX512 void tandem_avx512_gemm_##type(const void *weights, int64_t rowBytes, int64_t rowCount, \
                                              const tandem_interleaved *acts, float *out, int64_t outStride, \
                                              void *scratch) { \
-    TANDEM_GEMM_BODY(tandem_expand_##type, TILE_Q32, 3); \
+    if (acts->tokens <= TANDEM_FEW_TOKENS) \
+        TANDEM_FEW_BODY(tandem_expand_##type, FEW_Q32); \
+    else \
+        TANDEM_GEMM_BODY(tandem_expand_##type, TILE_Q32, 3); \
 }
 #define TILE_Q32(RR, NZ) tandem_tile_q32(&p, acts, t0, RR, NZ, SHIFT_ARG, MIN_ARG, tile, prefetch, step)
 #define TILE_BLOCK 32
+#define FEW_Q32(TT) tandem_few_q32(&p, expandFn, rows, rowBytes, acts, TT, SHIFT_ARG, MIN_ARG, acc)
 
 #define SHIFT_ARG 3
 #define MIN_ARG 0
@@ -343,12 +531,16 @@ TANDEM_GEMM_Q32(q5_1, -1, 1)
 
 #undef TILE_BLOCK
 #define TILE_BLOCK 256
+#define FEW_K(TT) tandem_few_k(&p, expandFn, rows, rowBytes, acts, TT, K_WIDTH, K_PERMUTED, K_SHIFT, K_MIN, acc)
 #define TILE_K(RR, NZ) tandem_tile_k(&p, acts, t0, RR, (NZ) > 2 ? 2 : (NZ), K_WIDTH, K_PERMUTED, K_SHIFT, K_MIN, tile, prefetch, step)
 #define TANDEM_GEMM_K(type) \
 TANDEM_AVX512 void tandem_avx512_gemm_##type(const void *weights, int64_t rowBytes, int64_t rowCount, \
                                              const tandem_interleaved *acts, float *out, int64_t outStride, \
                                              void *scratch) { \
-    TANDEM_GEMM_BODY(tandem_expand_##type, TILE_K, 2); \
+    if (acts->tokens <= TANDEM_FEW_TOKENS) \
+        TANDEM_FEW_BODY(tandem_expand_##type, FEW_K); \
+    else \
+        TANDEM_GEMM_BODY(tandem_expand_##type, TILE_K, 2); \
 }
 
 #define K_WIDTH 32

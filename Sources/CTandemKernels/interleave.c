@@ -4,8 +4,10 @@
 #include "CTandemKernels.h"
 
 int64_t tandem_gemm_scratch_bytes(int64_t columns) {
-    // 8 rows of expanded weights, and per row two floats per 16-column sub-block.
-    return 8 * (columns + 64) + 8 * (columns / 16 + 16) * 2 * (int64_t)sizeof(float) + 256;
+    // 8 rows of expanded weights, and per row two floats per 16-column sub-block; at
+    // least the few-token path's 11 KiB (see avx512_gemm.c).
+    const int64_t batched = 8 * (columns + 64) + 8 * (columns / 16 + 16) * 2 * (int64_t)sizeof(float) + 256;
+    return batched > 12288 ? batched : 12288;
 }
 
 __attribute__((target("avx512f"))) void tandem_interleave_activations(const tandem_activations *acts, int64_t tokens, int64_t blockSize,

@@ -17,8 +17,10 @@ struct EngineBenchCommand: AsyncParsableCommand {
         commandName: "engine",
         abstract: "Engine tokens/s: decode, 16- and 128-token prompts, batched verification; peak memory.",
         discussion: """
-        Each figure is the best of --repetitions runs after a warm-up. verify_tok_s: 8 sequences, \
-        each with a 512-token cached context, verifying an 8-token draft chunk each in one call. \
+        Each figure is the best of --repetitions runs after a warm-up. verify_tok_s: \
+        --verify-sequences sequences (8), each with a 512-token cached context, verifying a \
+        --verify-chunk token draft chunk (8) each in one call. --batch-invariant measures the \
+        cloud's kernels: decode is then the cost of a one-token verification. \
         With --llama-bench PATH, llama.cpp's llama-bench runs on the same file and threads right \
         after, and the table gains the ratios (machines are noisy: compare within one run).
         """)
@@ -38,9 +40,21 @@ struct EngineBenchCommand: AsyncParsableCommand {
     @Flag(help: "Print one JSON object (decode_tok_s, pp16_tok_s, pp128_tok_s, verify_tok_s, peak_rss_mb).")
     var json = false
 
+    @Flag(help: "Run the engine batch-invariant, as `tandem serve` does (every product through the batched kernels).")
+    var batchInvariant = false
+
+    @Option(help: "Sequences in the verify figure's call.")
+    var verifySequences = 8
+
+    @Option(help: "Draft tokens per sequence in the verify figure.")
+    var verifyChunk = 8
+
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         guard repetitions >= 1 else { throw ValidationError("--repetitions must be at least 1") }
+        guard verifySequences >= 1, verifyChunk >= 1 else {
+            throw ValidationError("--verify-sequences and --verify-chunk must be at least 1")
+        }
         if let llamaBench, !FileManager.default.isExecutableFile(atPath: llamaBench) {
             throw ValidationError("--llama-bench \(llamaBench) is not an executable file")
         }
@@ -48,8 +62,10 @@ struct EngineBenchCommand: AsyncParsableCommand {
 
     func run() async throws {
         let path = try await ensureModel(model)
-        let engine = try Engine(path: path, threads: threads)
-        let benchmark = EngineBenchmark(engine: engine, repetitions: repetitions)
+        let engine = try Engine(path: path, threads: threads, batchInvariant: batchInvariant)
+        var benchmark = EngineBenchmark(engine: engine, repetitions: repetitions)
+        benchmark.verifySequences = verifySequences
+        benchmark.verifyChunk = verifyChunk
         let figures = EngineBenchmark.Figure.allCases.count
         let bar = ProgressBar(label: "bench \(engine.configuration.architecture.rawValue)", total: Int64(figures * repetitions), unit: .items)
         let result = try benchmark.run { figure, done, total in
@@ -69,7 +85,9 @@ struct EngineBenchCommand: AsyncParsableCommand {
             return
         }
         let modelName = URL(fileURLWithPath: path).lastPathComponent
-        print("\(modelName), \(engine.threadCount) threads, best of \(repetitions)")
+        let mode = batchInvariant ? ", batch-invariant" : ""
+        print("\(modelName), \(engine.threadCount) threads\(mode), best of \(repetitions); " +
+              "verify: \(verifySequences) × \(verifyChunk) tokens")
         let header = reference.isEmpty ? ["figure", "tokens/s"] : ["figure", "tokens/s", "llama.cpp", "ratio"]
         var rows: [[String]] = []
         for figure in [EngineBenchmark.Figure.decode, .pp16, .pp128, .verify] {

@@ -42,6 +42,38 @@ import TandemKernels
         }
     }
 
+    /// A batch-invariant workspace gives each token bit-identical results whether it shares
+    /// its call with 0-8 others (few-token kernels: rows in the vector lanes) or with 19
+    /// (batched kernels: tokens in the lanes); rows 64-69 make a partial group of 16.
+    @Test(arguments: quantizedTypes, [1, 2])
+    func batchInvariantProductsAreBitIdenticalForAnyTokenCount(type: GGMLType, threads: Int) {
+        let columns = type.blockSize == 256 ? 512 : 160
+        let rows = 70, many = 20
+        let weights = randomWeights(type: type, rows: rows, columns: columns, seed: 31)
+        let input = randomActivations(count: many * columns, seed: 32)
+        let pool = ThreadPool(threads: threads)
+        let workspace = MatMulWorkspace(batchInvariant: true)
+        weights.withUnsafeBytes { raw in
+            let w = try! WeightMatrix(type: type, rows: rows, columns: columns, data: raw.baseAddress!, byteCount: raw.count)
+            func product(tokens: Int) -> [Float] {
+                var out = [Float](repeating: .nan, count: tokens * rows)
+                input.withUnsafeBufferPointer { x in
+                    out.withUnsafeMutableBufferPointer { y in
+                        MatMul.multiply(w, input: x.baseAddress!, tokens: tokens, output: y.baseAddress!,
+                                        workspace: workspace, pool: pool)
+                    }
+                }
+                return out
+            }
+            let all = product(tokens: many)
+            for tokens in 1...9 {
+                let few = product(tokens: tokens)
+                let differing = (0..<tokens * rows).filter { few[$0].bitPattern != all[$0].bitPattern }
+                #expect(differing.isEmpty, "\(type), \(tokens) tokens: \(differing.count) results differ, first at \(differing.first ?? -1)")
+            }
+        }
+    }
+
     @Test func floatWeightsAgreeWithPlainDot() {
         let columns = 37, rows = 5, tokens = 3
         let w = randomActivations(count: rows * columns, seed: 1)
