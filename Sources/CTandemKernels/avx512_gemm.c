@@ -294,6 +294,10 @@ typedef void (*tandem_expand_fn)(const uint8_t *, int64_t, uint8_t *, float *, f
 
 #define TANDEM_FEW_TOKENS 8
 
+/// Prefetches the next 16 rows into L2, a share per chunk of the current ones.
+#define TANDEM_FEW_PREFETCH(p, bytes) \
+    do { for (int64_t _o = 0; _o < (int64_t)(bytes); _o += 64) _mm_prefetch((p) + _o, _MM_HINT_T1); } while (0)
+
 typedef struct {
     uint8_t *w[16];       // the chunk of each row, expanded
     float *scales[16];    // per row: scale per sub-block, then minimum per sub-block
@@ -354,12 +358,71 @@ TANDEM_INLINE TANDEM_AVX512 void tandem_few_fill(const tandem_few_panel *p, tand
     tandem_transpose16(in, (__m512i *)p->scalesT);
 }
 
+/// Q4_K without the expansion: the 16 rows' packed nibbles are transposed (half the
+/// shuffles of expanded bytes) and split after, straight into logical sub-block order.
+TANDEM_INLINE TANDEM_AVX512 void tandem_few_fill_q4_K(const tandem_few_panel *p, const uint8_t *rows[16]) {
+    __m512i in[16], tr[16];
+    const __m512i low = _mm512_set1_epi8(0x0F);
+    for (int k = 0; k < 2; k++) {
+        for (int i = 0; i < 16; i++) {
+            const tandem_block_q4_K *x = (const tandem_block_q4_K *)rows[i];
+            in[i] = _mm512_loadu_si512(x->qs + 64 * k);
+        }
+        tandem_transpose16(in, tr);
+        // Bytes 32c .. 32c+31 of these 64 hold sub-block 4k+2c (low nibbles) and 4k+2c+1 (high).
+        for (int c = 0; c < 2; c++)
+            for (int g = 0; g < 8; g++) {
+                const __m512i q = tr[8 * c + g];
+                p->transposed[(4 * k + 2 * c) * 8 + g] = _mm512_and_si512(q, low);
+                p->transposed[(4 * k + 2 * c + 1) * 8 + g] = _mm512_and_si512(_mm512_srli_epi16(q, 4), low);
+            }
+    }
+    for (int i = 0; i < 16; i++) {
+        const tandem_block_q4_K *x = (const tandem_block_q4_K *)rows[i];
+        const __m512 scalesMins = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(tandem_kquant_scales_mins(x->scales)));
+        in[i] = _mm512_castps_si512(_mm512_mul_ps(scalesMins, tandem_halves(tandem_h2f(x->d), tandem_h2f(x->dmin))));
+    }
+    tandem_transpose16(in, (__m512i *)p->scalesT);
+}
+
+/// Q6_K without the expansion: ql and qh are transposed as packed, then combined.
+TANDEM_INLINE TANDEM_AVX512 void tandem_few_fill_q6_K(const tandem_few_panel *p, const uint8_t *rows[16]) {
+    __m512i in[16], qh[16], ql[16];
+    const __m512i low = _mm512_set1_epi8(0x0F), high = _mm512_set1_epi8(0x30);
+    for (int i = 0; i < 16; i++) {
+        in[i] = _mm512_loadu_si512(((const tandem_block_q6_K *)rows[i])->qh);
+    }
+    tandem_transpose16(in, qh);
+    for (int h = 0; h < 2; h++) {
+        for (int i = 0; i < 16; i++) in[i] = _mm512_loadu_si512(((const tandem_block_q6_K *)rows[i])->ql + 64 * h);
+        tandem_transpose16(in, ql);
+        // Element l (< 32) of this half and l + 64 share ql byte l; l + 32 and l + 96 share
+        // byte 32 + l; all four take two bits of qh byte l.
+        for (int g = 0; g < 8; g++) {
+            const __m512i a = ql[g], b = ql[8 + g], q = qh[8 * h + g];
+            __m512i *w = p->transposed + 32 * h + g;
+            w[0] = _mm512_or_si512(_mm512_and_si512(a, low), _mm512_and_si512(_mm512_slli_epi16(q, 4), high));
+            w[8] = _mm512_or_si512(_mm512_and_si512(b, low), _mm512_and_si512(_mm512_slli_epi16(q, 2), high));
+            w[16] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(a, 4), low), _mm512_and_si512(q, high));
+            w[24] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(b, 4), low),
+                                    _mm512_and_si512(_mm512_srli_epi16(q, 2), high));
+        }
+    }
+    for (int i = 0; i < 16; i++) {
+        const tandem_block_q6_K *x = (const tandem_block_q6_K *)rows[i];
+        const __m512 scales = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)x->scales)));
+        in[i] = _mm512_castps_si512(_mm512_mul_ps(_mm512_set1_ps(tandem_h2f(x->d)), scales));
+    }
+    tandem_transpose16(in, (__m512i *)p->scalesT);
+}
+
 /// 16 rows × T tokens of a 32-element block type, two blocks per chunk; the float steps
 /// of tandem_tile_q32.
 TANDEM_INLINE TANDEM_AVX512 void tandem_few_q32(const tandem_few_panel *p, tandem_expand_fn expand,
                                                 const uint8_t *rows[16], int64_t rowBytes,
                                                 const tandem_interleaved *acts, const int T,
-                                                const int offsetShift, const int hasMin, __m512 acc[TANDEM_FEW_TOKENS]) {
+                                                const int offsetShift, const int hasMin, const char *prefetch,
+                                                int64_t prefetchStep, __m512 acc[TANDEM_FEW_TOKENS]) {
     const int64_t ts = acts->tokenStride;
     const int64_t nb = acts->columns / 32;
     const int64_t blockBytes = rowBytes / nb;
@@ -367,6 +430,7 @@ TANDEM_INLINE TANDEM_AVX512 void tandem_few_q32(const tandem_few_panel *p, tande
     for (int t = 0; t < T; t++) acc[t] = _mm512_setzero_ps();
     for (int64_t b0 = 0; b0 < nb; b0 += 2) {
         const int count = nb - b0 < 2 ? 1 : 2;
+        if (prefetch) TANDEM_FEW_PREFETCH(prefetch + b0 / 2 * prefetchStep, prefetchStep);
         const uint8_t *chunk[16];
         for (int i = 0; i < 16; i++) chunk[i] = rows[i] + b0 * blockBytes;
         tandem_few_fill(p, expand, chunk, 32 * count, 2);
@@ -399,7 +463,8 @@ TANDEM_INLINE TANDEM_AVX512 void tandem_few_k(const tandem_few_panel *p, tandem_
                                               const uint8_t *rows[16], int64_t rowBytes,
                                               const tandem_interleaved *acts, const int T,
                                               const int subWidth, const int permuted, const int offsetShift,
-                                              const int hasMin, __m512 acc[TANDEM_FEW_TOKENS]) {
+                                              const int hasMin, const int direct, const char *prefetch,
+                                              int64_t prefetchStep, __m512 acc[TANDEM_FEW_TOKENS]) {
     const int64_t ts = acts->tokenStride;
     const int64_t nb = acts->columns / 256;
     const int64_t blockBytes = rowBytes / nb;
@@ -409,7 +474,11 @@ TANDEM_INLINE TANDEM_AVX512 void tandem_few_k(const tandem_few_panel *p, tandem_
     for (int64_t b = 0; b < nb; b++) {
         const uint8_t *chunk[16];
         for (int i = 0; i < 16; i++) chunk[i] = rows[i] + b * blockBytes;
-        tandem_few_fill(p, expand, chunk, 256, subsPerBlock);
+        if (prefetch) TANDEM_FEW_PREFETCH(prefetch + b * prefetchStep, prefetchStep);
+        // `direct`: 4 or 6 fills Q4_K or Q6_K from the blocks, in logical order.
+        if (direct == 4) tandem_few_fill_q4_K(p, chunk);
+        else if (direct == 6) tandem_few_fill_q6_K(p, chunk);
+        else tandem_few_fill(p, expand, chunk, 256, subsPerBlock);
         __m512 blockAcc[TANDEM_FEW_TOKENS];
         for (int t = 0; t < T; t++) blockAcc[t] = _mm512_setzero_ps();
         for (int s = 0; s < subsPerBlock; s++) {
@@ -421,7 +490,7 @@ TANDEM_INLINE TANDEM_AVX512 void tandem_few_k(const tandem_few_panel *p, tandem_
                     sums[t] = _mm512_sub_epi32(sums[t], _mm512_slli_epi32(_mm512_set1_epi32(acts->offsetSums[sub * ts + t]), offsetShift));
             }
             const int32_t *av = values + (sub * subWidth / 4) * ts;
-            const __m512i *w = p->transposed + (permuted ? tandem_k_location(s) : s) * subWidth / 4;
+            const __m512i *w = p->transposed + (permuted && !direct ? tandem_k_location(s) : s) * subWidth / 4;
             for (int g = 0; g < subWidth / 4; g++) {
                 const __m512i wg = _mm512_load_si512(w + g);
                 for (int t = 0; t < T; t++) sums[t] = _mm512_dpbusd_epi32(sums[t], wg, _mm512_set1_epi32(av[g * ts + t]));
@@ -439,7 +508,7 @@ TANDEM_INLINE TANDEM_AVX512 void tandem_few_k(const tandem_few_panel *p, tandem_
 
 /// The few-token path of one batched kernel: 16 rows at a time (the last one repeated
 /// past `rowCount`), every token through them.
-#define TANDEM_FEW_BODY(EXPAND, FEW_CALL) \
+#define TANDEM_FEW_BODY(EXPAND, FEW_CALL, CHUNK_COLUMNS) \
     do { \
         const tandem_few_panel p = tandem_few_panel_in(scratch); \
         const tandem_expand_fn expandFn = EXPAND; \
@@ -448,6 +517,11 @@ TANDEM_INLINE TANDEM_AVX512 void tandem_few_k(const tandem_few_panel *p, tandem_
             const int count = rowCount - r0 < 16 ? (int)(rowCount - r0) : 16; \
             const uint8_t *rows[16]; \
             for (int i = 0; i < 16; i++) rows[i] = (const uint8_t *)weights + (r0 + (i < count ? i : count - 1)) * rowBytes; \
+            /* Spread prefetches of the next 16 rows (contiguous) over this group's chunks. */ \
+            const int64_t nextRows = rowCount - (r0 + 16) < 16 ? rowCount - (r0 + 16) : 16; \
+            const char *prefetch = nextRows > 0 ? (const char *)weights + (r0 + 16) * rowBytes : 0; \
+            const int64_t chunks = (acts->columns + CHUNK_COLUMNS - 1) / CHUNK_COLUMNS; \
+            const int64_t prefetchStep = nextRows > 0 ? (nextRows * rowBytes + chunks - 1) / chunks : 0; \
             __m512 acc[TANDEM_FEW_TOKENS]; \
             switch (T) { \
             case 1: FEW_CALL(1); break; \
@@ -503,13 +577,13 @@ TANDEM_AVX512 void tandem_avx512_gemm_##type(const void *weights, int64_t rowByt
                                              const tandem_interleaved *acts, float *out, int64_t outStride, \
                                              void *scratch) { \
     if (acts->tokens <= TANDEM_FEW_TOKENS) \
-        TANDEM_FEW_BODY(tandem_expand_##type, FEW_Q32); \
+        TANDEM_FEW_BODY(tandem_expand_##type, FEW_Q32, 64); \
     else \
         TANDEM_GEMM_BODY(tandem_expand_##type, TILE_Q32, 3); \
 }
 #define TILE_Q32(RR, NZ) tandem_tile_q32(&p, acts, t0, RR, NZ, SHIFT_ARG, MIN_ARG, tile, prefetch, step)
 #define TILE_BLOCK 32
-#define FEW_Q32(TT) tandem_few_q32(&p, expandFn, rows, rowBytes, acts, TT, SHIFT_ARG, MIN_ARG, acc)
+#define FEW_Q32(TT) tandem_few_q32(&p, expandFn, rows, rowBytes, acts, TT, SHIFT_ARG, MIN_ARG, prefetch, prefetchStep, acc)
 
 #define SHIFT_ARG 3
 #define MIN_ARG 0
@@ -531,14 +605,14 @@ TANDEM_GEMM_Q32(q5_1, -1, 1)
 
 #undef TILE_BLOCK
 #define TILE_BLOCK 256
-#define FEW_K(TT) tandem_few_k(&p, expandFn, rows, rowBytes, acts, TT, K_WIDTH, K_PERMUTED, K_SHIFT, K_MIN, acc)
+#define FEW_K(TT) tandem_few_k(&p, expandFn, rows, rowBytes, acts, TT, K_WIDTH, K_PERMUTED, K_SHIFT, K_MIN, K_DIRECT, prefetch, prefetchStep, acc)
 #define TILE_K(RR, NZ) tandem_tile_k(&p, acts, t0, RR, (NZ) > 2 ? 2 : (NZ), K_WIDTH, K_PERMUTED, K_SHIFT, K_MIN, tile, prefetch, step)
 #define TANDEM_GEMM_K(type) \
 TANDEM_AVX512 void tandem_avx512_gemm_##type(const void *weights, int64_t rowBytes, int64_t rowCount, \
                                              const tandem_interleaved *acts, float *out, int64_t outStride, \
                                              void *scratch) { \
     if (acts->tokens <= TANDEM_FEW_TOKENS) \
-        TANDEM_FEW_BODY(tandem_expand_##type, FEW_K); \
+        TANDEM_FEW_BODY(tandem_expand_##type, FEW_K, 256); \
     else \
         TANDEM_GEMM_BODY(tandem_expand_##type, TILE_K, 2); \
 }
@@ -547,14 +621,19 @@ TANDEM_AVX512 void tandem_avx512_gemm_##type(const void *weights, int64_t rowByt
 #define K_PERMUTED 1
 #define K_SHIFT -1
 #define K_MIN 1
+#define K_DIRECT 4
 TANDEM_GEMM_K(q4_K)
+#undef K_DIRECT
+#define K_DIRECT 0
 TANDEM_GEMM_K(q5_K)
 #undef K_WIDTH
 #undef K_PERMUTED
 #undef K_SHIFT
 #undef K_MIN
+#undef K_DIRECT
 #define K_WIDTH 16
 #define K_PERMUTED 0
 #define K_SHIFT 5
 #define K_MIN 0
+#define K_DIRECT 6
 TANDEM_GEMM_K(q6_K)
