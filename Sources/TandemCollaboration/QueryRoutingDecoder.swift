@@ -5,6 +5,9 @@ import TandemEngine
 /// (recorded so an evaluation can compare them at the same hand-off rate).
 public struct QueryRoutingDecision: Sendable, Codable, Equatable {
     public var handedOff: Bool
+    /// Whether the policy alone wanted to hand off (before a `QueryBudget`; nil in records
+    /// made without one).
+    public var wanted: Bool?
     /// The policy's probability of handing off.
     public var probability: Float
     /// The prompt-only classifier's probability that the device fails.
@@ -12,15 +15,16 @@ public struct QueryRoutingDecision: Sendable, Codable, Equatable {
     /// Minus the mean log-probability of the device's answer (higher: less confident).
     public var confidenceScore: Float
 
-    public init(handedOff: Bool, probability: Float, promptScore: Float, confidenceScore: Float) {
+    public init(handedOff: Bool, wanted: Bool? = nil, probability: Float, promptScore: Float, confidenceScore: Float) {
         self.handedOff = handedOff
+        self.wanted = wanted
         self.probability = probability
         self.promptScore = promptScore
         self.confidenceScore = confidenceScore
     }
 
     enum CodingKeys: String, CodingKey {
-        case probability
+        case probability, wanted
         case handedOff = "handed_off"
         case promptScore = "prompt_score"
         case confidenceScore = "confidence_score"
@@ -35,12 +39,17 @@ public struct QueryRoutingDecoder: Sendable {
     public let cloud: (any CloudVerifier)?
     public let options: CollaborationOptions
     public let policy: QueryRoutingPolicy
+    /// Shared by the queries of one deployment to hold the budget on unfamiliar queries;
+    /// nil: the policy's threshold alone decides.
+    public let budget: QueryBudget?
 
-    public init(device: Engine, cloud: (any CloudVerifier)?, options: CollaborationOptions, policy: QueryRoutingPolicy) {
+    public init(device: Engine, cloud: (any CloudVerifier)?, options: CollaborationOptions, policy: QueryRoutingPolicy,
+                budget: QueryBudget? = nil) {
         self.device = device
         self.cloud = cloud
         self.options = options
         self.policy = policy
+        self.budget = budget
     }
 
     /// - Parameter attempt: the device's answer to `prompt` under these options when it is
@@ -57,7 +66,9 @@ public struct QueryRoutingDecoder: Sendable {
         let began = ContinuousClock.now
         let features = try QueryFeatures.extract(device: device, prompt: prompt, answer: attempt.tokens)
         let probability = policy.policy.probability(features)
-        let decision = QueryRoutingDecision(handedOff: cloud != nil && policy.handsOff(features), probability: probability,
+        let wanted = cloud != nil && policy.handsOff(features)
+        let handedOff = budget.map { $0.admit(score: probability, wanted: wanted) } ?? wanted
+        let decision = QueryRoutingDecision(handedOff: handedOff, wanted: budget == nil ? nil : wanted, probability: probability,
                                             promptScore: policy.promptClassifier.probability(features), confidenceScore: -features.stats[0])
         let deciding = (ContinuousClock.now - began).milliseconds
         var result = attempt

@@ -186,6 +186,8 @@ public struct EvalRunner: Sendable {
     public let cloudCounters: @Sendable () async -> CloudCounters?
     /// Device-mode answers of this run, reused by query-routing (its device attempt).
     private let deviceAnswers = SharedBox<[String: CollaborationResult]>([:])
+    /// One cloud budget per query-routing group (see `QueryBudget`), over its tasks in launch order.
+    private let queryBudgets = SharedBox<[String: QueryBudget]>([:])
 
     public init(device: Engine, cloud: (any CloudVerifier)?, concurrency: Int = 1,
                 cloudCounters: @escaping @Sendable () async -> CloudCounters? = { nil }) {
@@ -244,7 +246,15 @@ public struct EvalRunner: Sendable {
         var routing: QueryRoutingDecision?
         if group.mode == .queryRouting, let policy = group.options.queryPolicy {
             let known = group.options.sampling.temperature == 0 ? deviceAnswers.withLock { $0[task.id] } : nil
-            (result, routing) = try await QueryRoutingDecoder(device: device, cloud: cloud, options: group.options, policy: policy)
+            let key = "\(group.mode.rawValue) \(group.sweep)"
+            let budget = queryBudgets.withLock { budgets in
+                if let existing = budgets[key] { return existing }
+                let made = QueryBudget(share: policy.budget)
+                budgets[key] = made
+                return made
+            }
+            (result, routing) = try await QueryRoutingDecoder(device: device, cloud: cloud, options: group.options, policy: policy,
+                                                              budget: budget)
                 .run(prompt: task.prompt, attempt: known, emit: stamp)
         } else {
             let decoder = CollaborativeDecoder(device: device, cloud: group.mode == .device ? nil : cloud, options: group.options)

@@ -40,16 +40,25 @@ public enum QueryRoutingComparison {
         }
         // The oracle hands off the queries only the cloud gets right first: the ceiling at this rate.
         let oracle = top { r in (cloud[r.taskID]! && !device[r.taskID]!) ? 2 : (cloud[r.taskID]! ? 1 : 0) }
-        return [
+        // Scored with the same cloud answers as the baselines; its own run's answers beside it
+        // (a cloud answer can differ between runs, e.g. after a fault or on another build).
+        var rows = [
             row("device only", deviceCorrect, 0),
             row("cloud only", cloudCorrect, 1),
-            row("query-routing (trained policy)", Double(routed.filter(\.passed).count), rate),
+            row("query-routing (trained policy)", count(policyHandOffs), rate),
+            row("query-routing, its own run's answers", Double(routed.filter(\.passed).count), rate),
             // Expected accuracy of handing off k random queries.
             row("random hand-off", deviceCorrect + rate * (cloudCorrect - deviceCorrect), rate),
             row("prompt-only classifier", count(top { $0.routing!.promptScore }), rate),
             row("answer-confidence threshold", count(top { $0.routing!.confidenceScore }), rate),
             row("oracle (ceiling)", count(oracle), rate),
         ]
+        // What the policy's threshold alone would have handed off, before the budget guard.
+        let wanted = Set(routed.filter { $0.routing!.wanted == true }.map(\.taskID))
+        if routed.contains(where: { $0.routing!.wanted != nil }) {
+            rows.append(row("policy threshold alone (no budget guard)", count(wanted), Double(wanted.count) / Double(n)))
+        }
+        return rows
     }
 
     public static func markdown(_ rows: [Row]) -> String {
