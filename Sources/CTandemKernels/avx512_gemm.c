@@ -287,7 +287,9 @@ typedef void (*tandem_expand_fn)(const uint8_t *, int64_t, uint8_t *, float *, f
 // together one chunk (a 256-column super-block, or two 32-column blocks) at a time: the
 // chunk of each row is expanded into L1, then transposed so that one register holds the
 // same four columns of the 16 rows (and one the same scale of the 16 rows), and each
-// token's four activation bytes are broadcast. The integer sums per sub-block are exact
+// token's four activation bytes are broadcast. Q4_K and Q6_K skip the expansion: their
+// packed quants are transposed as they are and split after. Each chunk also prefetches
+// its share of the next 16 rows. The integer sums per sub-block are exact
 // either way, and every (row, token) result goes through the same float operations in
 // the same order as in the tiles above, so both paths give bit-identical results: a
 // batch-invariant engine may use either.
