@@ -7,7 +7,7 @@ import Synchronization
 ///
 /// A query goes to the cloud only when
 /// - the policy wants it (its own threshold),
-/// - its score is among the top `share` of the scores seen so far (once `warmUp` queries
+/// - its score is among the top `share` of the last `window` scores (once `warmUp` queries
 ///   have been seen), so the budget goes to the queries the policy is surest about, and
 /// - the calls so far, this one included, stay within `share × queries`.
 ///
@@ -16,24 +16,26 @@ import Synchronization
 public final class QueryBudget: Sendable {
     public let share: Double
     public let warmUp: Int
-    private let state = Mutex<(scores: [Float], calls: Int)>(([], 0))
+    public let window: Int
+    private let state = Mutex<(recent: [Float], queries: Int, calls: Int)>(([], 0, 0))
 
-    public init(share: Double, warmUp: Int = 10) {
+    public init(share: Double, warmUp: Int = 10, window: Int = 1000) {
         precondition(share >= 0 && share <= 1, "share must be in 0...1")
         self.share = share
         self.warmUp = max(1, warmUp)
+        self.window = max(self.warmUp, window)
     }
 
     /// Records one query's score and says whether it may go to the cloud.
     public func admit(score: Float, wanted: Bool) -> Bool {
         state.withLock { state in
-            state.scores.append(score)
-            let queries = state.scores.count
-            guard wanted, Double(state.calls + 1) <= share * Double(queries) + 1e-9 else { return false }
-            if queries >= warmUp {
-                let top = max(1, Int(share * Double(queries)))
-                let cut = state.scores.sorted(by: >)[top - 1]
-                guard score >= cut else { return false }
+            state.queries += 1
+            state.recent.append(score)
+            if state.recent.count > window { state.recent.removeFirst() }
+            guard wanted, Double(state.calls + 1) <= share * Double(state.queries) + 1e-9 else { return false }
+            if state.queries >= warmUp {
+                let top = max(1, Int(share * Double(state.recent.count)))
+                guard score >= state.recent.sorted(by: >)[top - 1] else { return false }
             }
             state.calls += 1
             return true
@@ -42,6 +44,6 @@ public final class QueryBudget: Sendable {
 
     /// Queries seen and calls admitted so far.
     public var counts: (queries: Int, calls: Int) {
-        state.withLock { ($0.scores.count, $0.calls) }
+        state.withLock { ($0.queries, $0.calls) }
     }
 }

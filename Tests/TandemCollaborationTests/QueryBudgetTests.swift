@@ -24,6 +24,16 @@ struct QueryBudgetTests {
         #expect(mean(admitted) > 0.7 && mean(refused) < 0.5, "\(mean(admitted)) vs \(mean(refused))")
     }
 
+    @Test func theQuantileFollowsTheRecentWindow() {
+        // 50 high scores, then a long run of low ones: with a window of 20 the low scores
+        // become the reference, so a wanted low score is admitted again once the cap allows.
+        let budget = QueryBudget(share: 0.3, warmUp: 10, window: 20)
+        for _ in 0..<50 { _ = budget.admit(score: 0.9, wanted: false) }
+        for _ in 0..<30 { _ = budget.admit(score: 0.1, wanted: false) }
+        #expect(budget.admit(score: 0.2, wanted: true))
+        #expect(budget.counts == (queries: 81, calls: 1))
+    }
+
     @Test func withinBudgetThePolicyAloneDecides() {
         // The policy wants 10 % of queries with share 0.3: the guard admits every one after warm-up.
         let budget = QueryBudget(share: 0.3, warmUp: 10)
