@@ -108,6 +108,9 @@ struct ProfileCommand: AsyncParsableCommand {
     @Option(help: "Chunk size the decoder will use.")
     var chunk = 4
 
+    @Option(help: "Tokens of credit in the budget's bucket: how far one answer may run ahead of its share.")
+    var burst = OffloadPolicy.defaultBurst
+
     @Option(help: "Budgets to calibrate, comma-separated shares of generated tokens.")
     var budgets = "0.05,0.1,0.15,0.25,0.4"
 
@@ -125,6 +128,7 @@ struct ProfileCommand: AsyncParsableCommand {
         guard inputs.dataset != nil || fromFeatures != nil else { throw ValidationError("--dataset (or --from-features) is required") }
         guard fromFeatures == nil || features == nil else { throw ValidationError("--from-features reads a features file; --features writes one: pick one") }
         guard chunk >= 1 else { throw ValidationError("--chunk must be positive") }
+        guard burst >= 0 else { throw ValidationError("--burst must not be negative") }
         guard !parsedBudgets.isEmpty, parsedBudgets.allSatisfy({ (0...1).contains($0) }) else {
             throw ValidationError("--budgets must be comma-separated numbers in 0...1")
         }
@@ -141,10 +145,10 @@ struct ProfileCommand: AsyncParsableCommand {
         }
         let calibration = Calibration.fit(device: inputs.device, cloud: inputs.cloud,
                                           sequences: profile.sequences.map { $0.map { (confidence: $0.confidence, agrees: $0.agrees) } },
-                                          chunkSize: chunk, budgets: parsedBudgets)
+                                          chunkSize: chunk, budgets: parsedBudgets, burst: burst)
         try calibration.save(to: out)
-        print(String(format: "%d tokens from %d prompts; the cloud agrees with the device on %.1f%%", calibration.tokens,
-                     profile.sequences.count, 100 * calibration.agreement))
+        print(String(format: "%d tokens from %d prompts; the cloud agrees with the device on %.1f%%; chunks of %d, %d tokens of budget credit",
+                     calibration.tokens, profile.sequences.count, 100 * calibration.agreement, chunk, burst))
         print(renderTable(header: ["budget", "risk threshold", "offloaded", "disagreements caught"], rows: calibration.points.map {
             [String(format: "%.2f", $0.budget), String(format: "%.3f", $0.riskThreshold), String(format: "%.1f%%", 100 * $0.offloadShare),
              String(format: "%.1f%%", 100 * $0.disagreementsCaught)]

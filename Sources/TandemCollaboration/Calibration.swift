@@ -35,11 +35,14 @@ public struct Calibration: Sendable, Codable, Equatable {
     /// Share of all profiled tokens where the cloud agrees with the device.
     public var agreement: Double
     public var chunkSize: Int
+    /// The budget bucket's credit the points were fitted with (`OffloadPolicy.burst`); nil in
+    /// files from before the fit simulated the cap.
+    public var burst: Int?
     public var buckets: [Bucket]
     public var points: [Point]
 
     enum CodingKeys: String, CodingKey {
-        case device, cloud, tokens, agreement, buckets, points
+        case device, cloud, tokens, agreement, buckets, points, burst
         case chunkSize = "chunk_size"
     }
 
@@ -64,15 +67,17 @@ public struct Calibration: Sendable, Codable, Equatable {
     public func policy(budget: Double) -> OffloadPolicy {
         let sorted = points.sorted { $0.budget < $1.budget }
         let point = sorted.last(where: { $0.budget <= budget + 1e-9 }) ?? sorted.first
-        return OffloadPolicy(riskThreshold: point?.riskThreshold ?? 2, budget: budget)
+        return OffloadPolicy(riskThreshold: point?.riskThreshold ?? 2, budget: budget, burst: burst ?? OffloadPolicy.defaultBurst)
     }
 
     /// Calibrates from profiled sequences: per generated token, the device's confidence
-    /// and whether the cloud's greedy token agreed. For each budget, the threshold is the
-    /// smallest risk threshold whose simulated chunked offloading (a risky token opens a
-    /// chunk with the risky tokens after it, `OffloadPolicy.chunkRun`) stays within the budget.
+    /// and whether the cloud's greedy token agreed. For each budget, the threshold is the one
+    /// whose simulated offloading catches the most disagreements within the budget. The
+    /// simulation is the decoder's: a risky token opens a chunk with the risky tokens after
+    /// it (`OffloadPolicy.chunkRun`) if the budget's bucket (`burst` tokens of credit) allows
+    /// it, so the points report what the decoder will catch, not what an uncapped one would.
     public static func fit(device: String, cloud: String, sequences: [[(confidence: Float, agrees: Bool)]],
-                           chunkSize: Int, budgets: [Double]) -> Calibration {
+                           chunkSize: Int, budgets: [Double], burst: Int = OffloadPolicy.defaultBurst) -> Calibration {
         let all = sequences.flatMap { $0 }
         var buckets: [Bucket] = []
         let edges: [Float] = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0001]
@@ -81,16 +86,18 @@ public struct Calibration: Sendable, Codable, Equatable {
             buckets.append(Bucket(lower: lower, upper: min(upper, 1), tokens: inside.count,
                                   acceptance: inside.isEmpty ? 0 : Double(inside.filter(\.agrees).count) / Double(inside.count)))
         }
-        func simulate(_ threshold: Float) -> (share: Double, caught: Double) {
-            let policy = OffloadPolicy(riskThreshold: threshold, budget: 1)
+        func simulate(_ threshold: Float, budget: Double) -> (share: Double, caught: Double) {
+            let policy = OffloadPolicy(riskThreshold: threshold, budget: budget, burst: burst)
             var offloaded = 0, disagreements = 0, caught = 0
             for sequence in sequences {
-                var i = 0
+                var i = 0, answerOffloaded = 0
                 while i < sequence.count {
-                    if policy.isRisky(risk: 1 - sequence[i].confidence) {
+                    if policy.isRisky(risk: 1 - sequence[i].confidence)
+                        && policy.allows(chunk: chunkSize, offloaded: answerOffloaded, generated: i) {
                         let run = policy.chunkRun(maxLength: chunkSize, known: sequence.count - i) { 1 - sequence[i + $0].confidence }
                         var end = i + run.length
                         offloaded += run.length
+                        answerOffloaded += run.length
                         var missed = sequence[i..<end].filter { !$0.agrees }.count
                         // A chunk accepted whole also settles the token after it: the verdict
                         // carries the cloud's next token.
@@ -110,25 +117,31 @@ public struct Calibration: Sendable, Codable, Equatable {
             return (all.isEmpty ? 0 : Double(offloaded) / Double(all.count),
                     disagreements == 0 ? 1 : Double(caught) / Double(disagreements))
         }
-        // Candidate thresholds: every observed risk, so the search is exact on this data.
+        // Candidate thresholds: observed risks. The lowest one within the budget (shares fall
+        // as thresholds rise) is found exactly; a grid of higher ones covers the case where the
+        // cap, not the threshold, would do the limiting and a stricter threshold catches more.
         let risks = Set(all.map { 1 - $0.confidence }).sorted()
+        let grid = Swift.stride(from: 0, to: risks.count, by: max(1, risks.count / 256)).map { risks[$0] }
         var points: [Point] = []
         for budget in budgets {
-            var best: (Float, (Double, Double))?
-            // Lowest threshold (most offloading) within the budget: shares fall as thresholds rise.
             var low = 0, high = risks.count
             while low < high {
                 let mid = (low + high) / 2
-                if simulate(risks[mid]).share <= budget { high = mid } else { low = mid + 1 }
+                if simulate(risks[mid], budget: budget).share <= budget { high = mid } else { low = mid + 1 }
             }
-            if low < risks.count { best = (risks[low], simulate(risks[low])) }
-            let threshold = best?.0 ?? 2
-            let (share, caught) = best?.1 ?? (0, 0)
-            points.append(Point(budget: budget, riskThreshold: threshold, offloadShare: share, disagreementsCaught: caught))
+            var best: (threshold: Float, share: Double, caught: Double)?
+            if low < risks.count {
+                for threshold in [risks[low]] + grid where threshold >= risks[low] {
+                    let (share, caught) = simulate(threshold, budget: budget)
+                    if share <= budget, best == nil || caught > best!.caught { best = (threshold, share, caught) }
+                }
+            }
+            points.append(Point(budget: budget, riskThreshold: best?.threshold ?? 2, offloadShare: best?.share ?? 0,
+                                disagreementsCaught: best?.caught ?? 0))
         }
         let agreement = all.isEmpty ? 0 : Double(all.filter(\.agrees).count) / Double(all.count)
         return Calibration(device: device, cloud: cloud, tokens: all.count, agreement: agreement, chunkSize: chunkSize,
-                           buckets: buckets, points: points)
+                           burst: burst, buckets: buckets, points: points)
     }
 }
 

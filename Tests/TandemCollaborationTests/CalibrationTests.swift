@@ -41,6 +41,39 @@ import Testing
         #expect(throws: CalibrationError.self) { try Calibration.load(from: "/nonexistent/calibration.json") }
     }
 
+    /// The budget's bucket lets an answer open with a burst of chunks, then holds it to its share.
+    @Test func theBudgetLetsAnAnswerRunAheadByItsBurstAndNoFurther() {
+        func chunksAtTheStart(_ policy: OffloadPolicy) -> Int {
+            var offloaded = 0
+            while policy.allows(chunk: 4, offloaded: offloaded, generated: offloaded) { offloaded += 4 }
+            return offloaded / 4
+        }
+        // Every token risky from the first: 0.75 × (o + 4) ≤ 32 lets ten chunks through.
+        #expect(chunksAtTheStart(OffloadPolicy(riskThreshold: 0.5, budget: 0.25, burst: 32)) == 10)
+        #expect(chunksAtTheStart(OffloadPolicy(riskThreshold: 0.5, budget: 0.25, burst: 0)) == 1)  // a chunk always fits
+        let policy = OffloadPolicy(riskThreshold: 0.5, budget: 0.25, burst: 32)
+        #expect(policy.allows(chunk: 4, offloaded: 250, generated: 1000))
+        #expect(!policy.allows(chunk: 4, offloaded: 280, generated: 1000))
+        #expect(!OffloadPolicy(riskThreshold: 0, budget: 0).allows(chunk: 4, offloaded: 0, generated: 100))
+        #expect(OffloadPolicy.everything.allows(chunk: 4, offloaded: 10_000, generated: 0))
+    }
+
+    /// The fit simulates the decoder's cap: when the risky tokens crowd an answer's opening, a
+    /// shallow bucket turns them away and the calibration says so.
+    @Test func calibrationCountsTheDisagreementsTheCapTurnsAway() throws {
+        let frontLoaded: [[(confidence: Float, agrees: Bool)]] = (0..<20).map { _ in
+            (0..<100).map { i in i < 30 ? (0.3, false) : (0.99, true) }
+        }
+        let deep = try #require(Calibration.fit(device: "d", cloud: "c", sequences: frontLoaded, chunkSize: 4,
+                                                budgets: [0.35], burst: 32).points.first)
+        let shallow = try #require(Calibration.fit(device: "d", cloud: "c", sequences: frontLoaded, chunkSize: 4,
+                                                   budgets: [0.35], burst: 4).points.first)
+        #expect(deep.disagreementsCaught == 1 && abs(deep.offloadShare - 0.3) < 1e-9)
+        #expect(shallow.disagreementsCaught < 0.5 && shallow.offloadShare <= 0.35)
+        let fitted = Calibration.fit(device: "d", cloud: "c", sequences: frontLoaded, chunkSize: 4, budgets: [0.35], burst: 4)
+        #expect(fitted.burst == 4 && fitted.policy(budget: 0.35).burst == 4)
+    }
+
     /// A chunk is the run of risky tokens its first token starts, at most the chunk size.
     @Test func aChunkTakesTheRiskyRunItStarts() {
         let policy = OffloadPolicy(riskThreshold: 0.5, budget: 1)
