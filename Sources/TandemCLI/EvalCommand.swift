@@ -60,7 +60,7 @@ struct EvalOptions: ParsableArguments {
     @Option(name: .customLong("sync-ahead"), help: "With nothing to verify, send committed tokens the cloud has not seen once there are this many (0: only with verifications).")
     var syncAhead = CollaborationOptions().syncThreshold
 
-    @Option(help: "Calibration from `tandem profile`: a budget sweep point takes its threshold from it.")
+    @Option(help: "Calibration from `tandem profile`: a budget sweep point takes its threshold from it (default: the device's shipped calibration, if it has one).")
     var profile: String?
 
     @Option(help: "token-routing: the router from `tandem train-router` (a budget sweep point takes its threshold from it).")
@@ -125,11 +125,18 @@ struct EvalOptions: ParsableArguments {
         let devicePath = try await ensureModel(device)
         let engine = try Engine(path: devicePath, threads: threads)
         let tasks = try makeTasks(engine.tokenizer)
-        let calibration = try profile.map { try Calibration.load(from: $0) }
+        var calibration = try profile.map { try Calibration.load(from: $0) }
+        if calibration == nil, modes.contains(.tandem), let shipped = Calibration.shipped(device: device) {
+            calibration = shipped
+            printError("tandem: the shipped calibration of \(device) (HumanEval dev split); --profile FILE uses your own")
+        }
         let tokenRouter = try router.map { try TokenRouter.load(from: $0) }
         let routingPolicy = try queryPolicy.map { try QueryRoutingPolicy.load(from: $0) }
         let groups = EvalGroup.plan(modes: modes, sweep: try parsedSweep(),
-                                    base: CollaborationOptions(maxTokens: maxTokens, policy: OffloadPolicy(), chunkSize: chunk, stallFree: stallFree,
+                                    base: CollaborationOptions(maxTokens: maxTokens,
+                                                               policy: OffloadPolicy.forBudget(OffloadPolicy().budget, mode: .tandem,
+                                                                                               calibration: calibration, router: nil),
+                                                               chunkSize: chunk, stallFree: stallFree,
                                                                timeout: timeout, syncThreshold: syncAhead),
                                     calibration: calibration, router: tokenRouter, queryPolicy: routingPolicy)
         let done = Set(existing.map(\.key))
