@@ -125,18 +125,12 @@ struct EvalOptions: ParsableArguments {
         let devicePath = try await ensureModel(device)
         let engine = try Engine(path: devicePath, threads: threads)
         let tasks = try makeTasks(engine.tokenizer)
-        var calibration = try profile.map { try Calibration.load(from: $0) }
-        if calibration == nil, modes.contains(.tandem), let shipped = Calibration.shipped(device: device) {
-            calibration = shipped
-            printError("tandem: the shipped calibration of \(device) (HumanEval dev split); --profile FILE uses your own")
-        }
+        let calibration = modes.contains(.tandem) ? try tandemCalibration(profile: profile, device: device)
+            : try profile.map { try Calibration.load(from: $0) }
         let tokenRouter = try router.map { try TokenRouter.load(from: $0) }
         let routingPolicy = try queryPolicy.map { try QueryRoutingPolicy.load(from: $0) }
         let groups = EvalGroup.plan(modes: modes, sweep: try parsedSweep(),
-                                    base: CollaborationOptions(maxTokens: maxTokens,
-                                                               policy: OffloadPolicy.forBudget(OffloadPolicy().budget, mode: .tandem,
-                                                                                               calibration: calibration, router: nil),
-                                                               chunkSize: chunk, stallFree: stallFree,
+                                    base: CollaborationOptions(maxTokens: maxTokens, policy: OffloadPolicy(), chunkSize: chunk, stallFree: stallFree,
                                                                timeout: timeout, syncThreshold: syncAhead),
                                     calibration: calibration, router: tokenRouter, queryPolicy: routingPolicy)
         let done = Set(existing.map(\.key))

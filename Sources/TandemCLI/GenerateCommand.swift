@@ -134,11 +134,8 @@ struct GenerateCommand: AsyncParsableCommand {
             }
         }
         let tokenRouter = try router.map { try TokenRouter.load(from: $0) }
-        var calibration = try profile.map { try Calibration.load(from: $0) }
-        if calibration == nil, mode == .tandem, threshold == nil, let shipped = Calibration.shipped(device: device) {
-            calibration = shipped
-            printError("tandem: the shipped calibration of \(device) (HumanEval dev split); --profile FILE uses your own")
-        }
+        let calibration = mode == .tandem && threshold == nil
+            ? try tandemCalibration(profile: profile, device: device) : try profile.map { try Calibration.load(from: $0) }
         var policy = OffloadPolicy.forBudget(budget ?? OffloadPolicy().budget, mode: mode, calibration: calibration, router: tokenRouter)
         if let threshold { policy.riskThreshold = threshold }
         let options = CollaborationOptions(mode: mode, maxTokens: maxTokens,

@@ -70,7 +70,7 @@ public struct EvalGroup: Sendable {
     /// Every mode once; `tandem` and `token-routing` once per sweep point (the others do not
     /// depend on the policy). A budget point sets the policy's budget and its threshold (from
     /// `calibration` for tandem, from the router for token-routing); a threshold point sets the
-    /// threshold.
+    /// threshold. Without a sweep the base budget takes its threshold the same way.
     public static func plan(modes: [CollaborationMode], sweep: [SweepPoint], base: CollaborationOptions,
                             calibration: Calibration? = nil, router: TokenRouter? = nil, queryPolicy: QueryRoutingPolicy? = nil) -> [EvalGroup] {
         modes.flatMap { mode -> [EvalGroup] in
@@ -81,6 +81,8 @@ public struct EvalGroup: Sendable {
             if mode == .tokenRouting {
                 options.router = router
                 options.policy = OffloadPolicy.forBudget(options.policy.budget, mode: mode, calibration: nil, router: router)
+            } else if mode == .tandem, let calibration {
+                options.policy = calibration.policy(budget: options.policy.budget)
             }
             guard routed, !sweep.isEmpty else { return [EvalGroup(mode: mode, sweep: .none, options: options)] }
             return sweep.map { point in

@@ -39,6 +39,17 @@ import FoundationXML
         #expect(thresholds[0].options.policy.riskThreshold == 0.3)
     }
 
+    @Test func tandemWithoutASweepTakesTheCalibratedThresholdForItsBudget() throws {
+        let calibration = Calibration.fit(device: "d", cloud: "c", sequences: (0..<20).map { s in
+            (0..<50).map { i in (i + s) % 10 == 0 ? (Float(0.3), false) : (Float(0.95), true) }
+        }, chunkSize: 4, budgets: [0.25], burst: 8)
+        let groups = EvalGroup.plan(modes: [.device, .tandem], sweep: [], base: CollaborationOptions(), calibration: calibration)
+        let tandem = try #require(groups.first { $0.mode == .tandem })
+        #expect(tandem.options.policy == calibration.policy(budget: 0.25))
+        #expect(tandem.options.policy.burst == 8)
+        #expect(EvalGroup.plan(modes: [.tandem], sweep: [], base: CollaborationOptions())[0].options.policy == OffloadPolicy())
+    }
+
     @Test func summarizesPassRateOffloadPercentilesAndGapClosed() {
         let tandem = SweepPoint(key: "budget", value: 0.1)
         let records = [
