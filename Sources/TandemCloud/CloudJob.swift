@@ -36,6 +36,7 @@ extension StepEntry {
         case .none: .cacheOnly
         case .last: OutputRequest(rows: .last, distribution: .fullLogProbs)
         case .all: OutputRequest(rows: .all, distribution: .fullLogProbs)
+        case .tail(let k): OutputRequest(rows: .tail(k), distribution: .fullLogProbs)
         }
     }
 }

@@ -10,6 +10,8 @@ public enum SchedulingPolicy: String, Sendable, CaseIterable {
 /// Rows of output a run of tokens needs (mirrors `OutputRequest.Rows`, without the engine).
 public enum OutputRows: Sendable, Equatable {
     case none, last, all
+    /// The segment's last `k` tokens (never split: verification segments only).
+    case tail(Int)
 }
 
 /// A run of a request's tokens with one purpose; the scheduler's unit of work.
@@ -38,7 +40,10 @@ public struct Segment: Sendable, Equatable {
     }
 
     public static func prefill(_ tokens: Int, rows: OutputRows = .none) -> Segment { Segment(kind: .prefill, tokens: tokens, rows: rows) }
-    public static func verification(_ tokens: Int) -> Segment { Segment(kind: .verification, tokens: tokens, rows: .all) }
+    /// A verification of `tokens` tokens whose last `outputs` need rows (all by default).
+    public static func verification(_ tokens: Int, outputs: Int? = nil) -> Segment {
+        Segment(kind: .verification, tokens: tokens, rows: outputs.map { .tail(min($0, tokens)) } ?? .all)
+    }
     public static let decode = Segment(kind: .decode, tokens: 1, rows: .last)
 }
 
@@ -148,7 +153,7 @@ public struct Scheduler: Sendable {
         for item in verifications {
             let segment = item.segments[0]
             guard used + segment.tokens <= tokenBudget || entries.isEmpty else { continue }
-            entries.append(StepEntry(id: item.id, kind: .verification, tokens: segment.tokens, rows: .all, finishesSegment: true))
+            entries.append(StepEntry(id: item.id, kind: .verification, tokens: segment.tokens, rows: segment.rows, finishesSegment: true))
             used += segment.tokens
         }
         // 2. One decode token per generating request, oldest first.
@@ -166,7 +171,7 @@ public struct Scheduler: Sendable {
             let finishes = count == segment.tokens
             let rows: OutputRows = switch segment.rows {
             case .all: .all
-            case .last: finishes ? .last : .none
+            case .last, .tail: finishes ? .last : .none
             case .none: .none
             }
             entries.append(StepEntry(id: item.id, kind: .prefill, tokens: count, rows: rows, finishesSegment: finishes))

@@ -33,7 +33,7 @@ final class VerifyJob: CloudJob, @unchecked Sendable {
         let tail = context.count - start
         segments = tail > mergeLimit
             ? [.prefill(tail - 1), .verification(1 + request.draft.count)]
-            : [.verification(tail + request.draft.count)]
+            : [.verification(tail + request.draft.count, outputs: 1 + request.draft.count)]
     }
 
     func take(_ entry: StepEntry) -> [TokenID] {

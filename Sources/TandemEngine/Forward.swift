@@ -31,6 +31,7 @@ extension Engine {
             case .none: 0..<0
             case .last: n > 0 ? (n - 1)..<n : 0..<0
             case .all: 0..<n
+            case .tail(let k): max(0, n - k)..<n
             }
             for i in indices {
                 outputRows.append(OutputRow(sequence: s, index: i, row: rowStart[s] + i, token: outputs[s].tokens.count))

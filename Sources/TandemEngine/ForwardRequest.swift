@@ -5,8 +5,11 @@ public struct OutputRequest: Sendable, Equatable {
         case none
         /// Only the last new token (prefill, decode).
         case last
-        /// Every new token (verification of a draft chunk, scoring).
+        /// Every new token (scoring).
         case all
+        /// The last `k` new tokens (a verification: its draft and the position after it,
+        /// not the context that rides along).
+        case tail(Int)
     }
 
     /// How much of the next-token distribution to return.

@@ -89,6 +89,13 @@ import TandemCloud
         #expect(s.plan().entries == [StepEntry(id: 2, kind: .verification, tokens: 9, rows: .all, finishesSegment: true)])
     }
 
+    @Test func aVerificationReturnsOnlyTheRowsItJudges() {
+        var s = Scheduler(policy: .verifyAware, tokenBudget: 64)
+        s.submit(id: 1, segments: [.verification(20, outputs: 5)])
+        s.submit(id: 2, segments: [.verification(3, outputs: 7)])
+        #expect(s.plan().entries.map(\.rows) == [.tail(5), .tail(3)])
+    }
+
     @Test func commitIgnoresRequestsRemovedMeanwhile() {
         var s = Scheduler(policy: .verifyAware, tokenBudget: 16)
         s.submit(id: 1, segments: [.verification(5)])

@@ -52,6 +52,16 @@ import Testing
         }
     }
 
+    @Test func tailRowsAreTheLastRowsOfAll() async throws {
+        let engine = try await referenceEngine()
+        let all = try engine.forward(prompts[2], cache: engine.makeCache(), outputs: OutputRequest(rows: .all, distribution: .topK(5)))
+        let tail = try engine.forward(prompts[2], cache: engine.makeCache(), outputs: OutputRequest(rows: .tail(3), distribution: .topK(5)))
+        #expect(tail.tokens.map(\.index) == all.tokens.suffix(3).map(\.index))
+        #expect(top(tail) == Array(top(all).suffix(3)))
+        let more = try engine.forward([5, 6], cache: engine.makeCache(), outputs: OutputRequest(rows: .tail(9), distribution: .topK(2)))
+        #expect(more.tokens.count == 2)
+    }
+
     @Test func truncateAndRerunEqualsAFreshRun() async throws {
         let engine = try await referenceEngine()
         let request = OutputRequest(rows: .all, distribution: .topK(5))
