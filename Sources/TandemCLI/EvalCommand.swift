@@ -57,6 +57,12 @@ struct EvalOptions: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "Keep drafting while a verification is in flight.")
     var stallFree = true
 
+    @Flag(help: "Run task by task, every mode and sweep point in turn, one run at a time (needs --concurrency 1): a latency comparison then shares the machine's drift.")
+    var interleave = false
+
+    @Option(help: "Most tokens drafted past a verification in flight (the device idles past it; drafts past a rejected chunk are thrown away).")
+    var lookahead = CollaborationOptions().lookahead
+
     @Option(name: .customLong("sync-ahead"), help: "With nothing to verify, send committed tokens the cloud has not seen once there are this many (0: only with verifications).")
     var syncAhead = CollaborationOptions().syncThreshold
 
@@ -97,6 +103,8 @@ struct EvalOptions: ParsableArguments {
         guard timeout > 0 && timeout.isFinite else { throw ValidationError("--timeout must be positive") }
         _ = try verifierAPI(cloudAPI)
         guard syncAhead >= 0 else { throw ValidationError("--sync-ahead must be 0 or more") }
+        guard lookahead >= 0 else { throw ValidationError("--lookahead must be 0 or more") }
+        guard !interleave || concurrency == 1 else { throw ValidationError("--interleave runs one task at a time: use it with --concurrency 1") }
         guard concurrency >= 1, maxTokens >= 1, chunk >= 1, threads >= 1 else {
             throw ValidationError("--concurrency, --max-tokens, --chunk and --threads must be positive")
         }
@@ -131,7 +139,7 @@ struct EvalOptions: ParsableArguments {
         let routingPolicy = try queryPolicy.map { try QueryRoutingPolicy.load(from: $0) }
         let groups = EvalGroup.plan(modes: modes, sweep: try parsedSweep(),
                                     base: CollaborationOptions(maxTokens: maxTokens, policy: OffloadPolicy(), chunkSize: chunk, stallFree: stallFree,
-                                                               timeout: timeout, syncThreshold: syncAhead),
+                                                               lookahead: lookahead, timeout: timeout, syncThreshold: syncAhead),
                                     calibration: calibration, router: tokenRouter, queryPolicy: routingPolicy)
         let done = Set(existing.map(\.key))
         let total = groups.count * tasks.count
@@ -165,7 +173,7 @@ struct EvalOptions: ParsableArguments {
                 return try? await CloudProcess.counters(url: cloudURL, apiKey: apiKey)
             }
             let started = Date()
-            try await runner.run(tasks: tasks, groups: groups, output: output, skip: done) { _ in
+            try await runner.run(tasks: tasks, groups: groups, output: output, skip: done, interleaved: interleave) { _ in
                 bar.update(completed: counter.increment())
             }
             bar.finish()
@@ -173,8 +181,8 @@ struct EvalOptions: ParsableArguments {
             let header = """
             \(describe); modes \(modes.map(\.rawValue).joined(separator: ",")); sweep \(sweep ?? "none"); \
             device \(device), cloud \(remoteCloud ? cloud : cloud + " (own `tandem serve` process)"), \(threads) thread(s) each\
-            \(cores > 1 && !remoteCloud ? " on separate cores" : ""); link \(link ?? "none"); concurrency \(concurrency); \
-            max tokens \(maxTokens), chunk \(chunk)\(stallFree ? "" : ", stall-free pipeline off"), sync ahead \(syncAhead), cloud timeout \(Int(timeout)) s; greedy. Machine: \(machineDescription()).
+            \(cores > 1 && !remoteCloud ? " on separate cores" : ""); link \(link ?? "none"); concurrency \(concurrency)\(interleave ? ", interleaved task by task" : ""); \
+            max tokens \(maxTokens), chunk \(chunk)\(stallFree ? "" : ", stall-free pipeline off"), lookahead \(lookahead), sync ahead \(syncAhead), cloud timeout \(Int(timeout)) s; greedy. Machine: \(machineDescription()).
             """ + (total > skipped ? " This run: \(String(format: "%.0f", wall)) s wall for \(total - skipped) runs." : "")
             let summaries = try output.writeSummary(title: "tandem eval \(task)", header: header)
             await server?.stop()

@@ -80,6 +80,9 @@ struct GenerateCommand: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Keep drafting while a verification is in flight.")
     var stallFree = true
 
+    @Option(help: "Most tokens drafted past a verification in flight (the device idles past it; drafts past a rejected chunk are thrown away).")
+    var lookahead = CollaborationOptions().lookahead
+
     @Option(name: .customLong("sync-ahead"), help: "With nothing to verify, send committed tokens the cloud has not seen once there are this many (0: only with verifications).")
     var syncAhead = CollaborationOptions().syncThreshold
 
@@ -103,6 +106,7 @@ struct GenerateCommand: AsyncParsableCommand {
         guard cloudThreads >= 1 else { throw ValidationError("--cloud-threads must be at least 1") }
         if let chunk, chunk < 1 { throw ValidationError("--chunk must be at least 1") }
         guard syncAhead >= 0 else { throw ValidationError("--sync-ahead must be 0 or more") }
+        guard lookahead >= 0 else { throw ValidationError("--lookahead must be 0 or more") }
         if mode == .queryRouting && queryPolicy == nil { throw ValidationError("--mode query-routing needs --query-policy FILE (made by tandem route train)") }
         if mode == .tokenRouting && router == nil { throw ValidationError("--mode token-routing needs --router FILE (made by tandem train-router)") }
         if let budget, !(0...1).contains(budget) { throw ValidationError("--budget must be in 0...1") }
@@ -141,7 +145,7 @@ struct GenerateCommand: AsyncParsableCommand {
         let options = CollaborationOptions(mode: mode, maxTokens: maxTokens,
                                            sampling: SamplingParameters(temperature: temperature, topP: topP, seed: seed),
                                            policy: policy, chunkSize: chunk ?? 4, stallFree: stallFree,
-                                           timeout: timeout, syncThreshold: syncAhead, router: tokenRouter)
+                                           lookahead: lookahead, timeout: timeout, syncThreshold: syncAhead, router: tokenRouter)
         let promptTokens = try encodePrompt(engine.tokenizer)
         if mode == .queryRouting, let queryPolicy {
             let policy = try QueryRoutingPolicy.load(from: queryPolicy)

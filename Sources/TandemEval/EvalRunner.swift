@@ -200,7 +200,10 @@ public struct EvalRunner: Sendable {
     }
 
     /// Runs every (group, task) whose key is not in `skip`; calls `finished` after each.
-    public func run(tasks: [EvalTask], groups: [EvalGroup], output: EvalOutput, skip: Set<String> = [],
+    /// Group by group, `concurrency` tasks at a time; or, `interleaved`, task by task with
+    /// every group in turn and one run at a time, so a comparison of the groups' speed shares
+    /// the machine's drift (each run then appends its own cost line).
+    public func run(tasks: [EvalTask], groups: [EvalGroup], output: EvalOutput, skip: Set<String> = [], interleaved: Bool = false,
                     finished: @escaping @Sendable (EvalRecord) -> Void = { _ in }) async throws {
         // A resumed run's device answers (greedy, so exactly what device mode would write again).
         for record in try output.records() where record.mode == .device && record.sweep == .none {
@@ -210,32 +213,52 @@ public struct EvalRunner: Sendable {
                                                         finishReason: "stop", stats: record.stats)
             }
         }
+        if interleaved {
+            for task in tasks {
+                for group in groups where !skip.contains(EvalRecord.key(taskID: task.id, mode: group.mode, sweep: group.sweep)) {
+                    try await measured(group, tasks: 1, output: output) {
+                        let record = try await runOne(task, group: group)
+                        try output.append(record)
+                        finished(record)
+                    }
+                }
+            }
+            return
+        }
         for group in groups {
             let todo = tasks.filter { !skip.contains(EvalRecord.key(taskID: $0.id, mode: group.mode, sweep: group.sweep)) }
             guard !todo.isEmpty else { continue }
-            let before = group.mode == .device ? nil : await cloudCounters()
-            let start = ContinuousClock.now
-            try await withThrowingTaskGroup(of: EvalRecord.self) { taskGroup in
-                var next = 0
-                func launch() {
-                    let task = todo[next]
-                    next += 1
-                    taskGroup.addTask { try await self.runOne(task, group: group) }
-                }
-                while next < min(concurrency, todo.count) { launch() }
-                while let record = try await taskGroup.next() {
-                    try output.append(record)
-                    finished(record)
-                    if next < todo.count { launch() }
+            try await measured(group, tasks: todo.count, output: output) {
+                try await withThrowingTaskGroup(of: EvalRecord.self) { taskGroup in
+                    var next = 0
+                    func launch() {
+                        let task = todo[next]
+                        next += 1
+                        taskGroup.addTask { try await self.runOne(task, group: group) }
+                    }
+                    while next < min(concurrency, todo.count) { launch() }
+                    while let record = try await taskGroup.next() {
+                        try output.append(record)
+                        finished(record)
+                        if next < todo.count { launch() }
+                    }
                 }
             }
-            let elapsed = ContinuousClock.now - start
-            var cost = CloudCounters()
-            if let before, let after = await cloudCounters() { cost = after - before }
-            try output.append(GroupCost(mode: group.mode, sweep: group.sweep, tasks: todo.count,
-                                        wallSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
-                                        cloud: cost))
         }
+    }
+
+    /// Runs `body` (runs of `group` only) and appends what it cost: wall time and the
+    /// cloud's counters across it.
+    private func measured(_ group: EvalGroup, tasks: Int, output: EvalOutput, _ body: () async throws -> Void) async throws {
+        let before = group.mode == .device ? nil : await cloudCounters()
+        let start = ContinuousClock.now
+        try await body()
+        let elapsed = ContinuousClock.now - start
+        var cost = CloudCounters()
+        if let before, let after = await cloudCounters() { cost = after - before }
+        try output.append(GroupCost(mode: group.mode, sweep: group.sweep, tasks: tasks,
+                                    wallSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
+                                    cloud: cost))
     }
 
     /// One task under one group: generate, time every committed token, judge.

@@ -53,5 +53,24 @@ import Testing
         // Resume: every key is done, nothing runs, no line is added.
         try await runner.run(tasks: tasks, groups: groups, output: output, skip: Set(records.map(\.key)))
         #expect(try output.records().count == 4 && output.costs().count == 2)
+
+        // Interleaved, one run at a time: task by task, each mode in turn, a cost line per run
+        // that the summary adds up.
+        let serial = EvalRunner(device: device, cloud: InProcessVerifier(service: service), concurrency: 1) {
+            CloudCounters(prometheus: service.prometheusText())
+        }
+        let interleavedOutput = try EvalOutput(directory: dir + "-interleaved")
+        defer { try? FileManager.default.removeItem(atPath: dir + "-interleaved") }
+        try await serial.run(tasks: tasks, groups: groups, output: interleavedOutput, interleaved: true)
+        let interleaved = try interleavedOutput.records()
+        #expect(interleaved.map(\.mode) == [.device, .speculative, .device, .speculative])
+        #expect(interleaved.map(\.taskID) == [tasks[0].id, tasks[0].id, tasks[1].id, tasks[1].id])
+        // Greedy: the same tokens as the group-by-group run.
+        for r in interleaved { #expect(r.tokenIDs == records.first { $0.key == r.key }?.tokenIDs, "\(r.key)") }
+        let perRun = try interleavedOutput.costs()
+        #expect(perRun.count == 4 && perRun.allSatisfy { $0.tasks == 1 })
+        let added = try interleavedOutput.writeSummary(title: "e2e interleaved")
+        #expect(added.map(\.tasks) == [2, 2])
+        #expect(perRun.filter { $0.mode == .speculative }.reduce(0) { $0 + $1.cloud.tokens } >= 48)
     }
 }
