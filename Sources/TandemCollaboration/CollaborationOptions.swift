@@ -51,7 +51,12 @@ public struct CollaborationOptions: Sendable {
     public var chunkSize: Int
     /// Keep drafting while a verification is in flight.
     public var stallFree: Bool
-    /// Most tokens drafted past an in-flight chunk.
+    /// Most tokens drafted past an in-flight chunk. The device drafts until the verdict
+    /// arrives, so the cap binds only when the cloud is slow (its prompt prefill, a busy
+    /// server); the default covers the prefill of a HumanEval prompt on one core. Measured
+    /// at rtt 80 ms (HumanEval/82–93, interleaved runs): 64 against 16 cut tandem's mean time
+    /// between tokens by 4.6 % (56.0 → 53.4 ms) for 11 % more device compute (drafts thrown
+    /// away after rejections); a lower cap saves battery.
     public var lookahead: Int
     /// Speculate past an in-flight chunk only when the predicted probability that the whole
     /// chunk is accepted (product of per-token acceptance probabilities) is at least this.
@@ -70,7 +75,7 @@ public struct CollaborationOptions: Sendable {
     public var stopTokens: Set<TokenID>?
 
     public init(mode: CollaborationMode = .tandem, maxTokens: Int = 256, sampling: SamplingParameters = .greedy,
-                policy: OffloadPolicy = OffloadPolicy(), chunkSize: Int = 4, stallFree: Bool = true, lookahead: Int = 16,
+                policy: OffloadPolicy = OffloadPolicy(), chunkSize: Int = 4, stallFree: Bool = true, lookahead: Int = 64,
                 minimumSpeculation: Double = 0.05, timeout: Double = 10, syncThreshold: Int = 16, cloudStep: Int = 16, stopTokens: Set<TokenID>? = nil,
                 router: TokenRouter? = nil, queryPolicy: QueryRoutingPolicy? = nil) {
         self.mode = mode
