@@ -34,7 +34,6 @@ extension StepEntry {
     var outputRequest: OutputRequest {
         switch rows {
         case .none: .cacheOnly
-        case .last: OutputRequest(rows: .last, distribution: .fullLogProbs)
         case .all: OutputRequest(rows: .all, distribution: .fullLogProbs)
         case .tail(let k): OutputRequest(rows: .tail(k), distribution: .fullLogProbs)
         }

@@ -9,9 +9,11 @@ public enum SchedulingPolicy: String, Sendable, CaseIterable {
 
 /// Rows of output a run of tokens needs (mirrors `OutputRequest.Rows`, without the engine).
 public enum OutputRows: Sendable, Equatable {
-    case none, last, all
-    /// The segment's last `k` tokens (never split: verification segments only).
+    case none, all
+    /// The segment's last `k` tokens (a split segment returns them from its last piece).
     case tail(Int)
+
+    public static let last = OutputRows.tail(1)
 }
 
 /// A run of a request's tokens with one purpose; the scheduler's unit of work.
@@ -171,7 +173,7 @@ public struct Scheduler: Sendable {
             let finishes = count == segment.tokens
             let rows: OutputRows = switch segment.rows {
             case .all: .all
-            case .last, .tail: finishes ? .last : .none
+            case .tail(let k): finishes ? .tail(min(k, count)) : .none
             case .none: .none
             }
             entries.append(StepEntry(id: item.id, kind: .prefill, tokens: count, rows: rows, finishesSegment: finishes))

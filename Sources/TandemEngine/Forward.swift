@@ -29,7 +29,6 @@ extension Engine {
             let n = sequence.tokens.count
             let indices: Range<Int> = switch sequence.outputs.rows {
             case .none: 0..<0
-            case .last: n > 0 ? (n - 1)..<n : 0..<0
             case .all: 0..<n
             case .tail(let k): max(0, n - k)..<n
             }

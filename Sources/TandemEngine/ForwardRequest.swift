@@ -3,13 +3,14 @@ public struct OutputRequest: Sendable, Equatable {
     /// Which of the sequence's new tokens get outputs.
     public enum Rows: Sendable, Equatable {
         case none
-        /// Only the last new token (prefill, decode).
-        case last
         /// Every new token (scoring).
         case all
-        /// The last `k` new tokens (a verification: its draft and the position after it,
+        /// The last `k` new tokens (a verification: its draft and the position before it,
         /// not the context that rides along).
         case tail(Int)
+
+        /// Only the last new token (prefill, decode).
+        public static let last = Rows.tail(1)
     }
 
     /// How much of the next-token distribution to return.
