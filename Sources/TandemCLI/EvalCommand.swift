@@ -63,6 +63,9 @@ struct EvalOptions: ParsableArguments {
     @Option(help: "Most tokens drafted past a verification in flight (the device idles past it; drafts past a rejected chunk are thrown away).")
     var lookahead = CollaborationOptions().lookahead
 
+    @Option(help: "Most verifications in flight: past the first, a risky chunk goes as soon as it is drafted, betting the ones before it are accepted whole (1: one at a time).")
+    var pipeline = CollaborationOptions().pipelineDepth
+
     @Option(name: .customLong("sync-ahead"), help: "With nothing to verify, send committed tokens the cloud has not seen once there are this many (0: only with verifications).")
     var syncAhead = CollaborationOptions().syncThreshold
 
@@ -103,6 +106,7 @@ struct EvalOptions: ParsableArguments {
         guard timeout > 0 && timeout.isFinite else { throw ValidationError("--timeout must be positive") }
         _ = try verifierAPI(cloudAPI)
         guard syncAhead >= 0 else { throw ValidationError("--sync-ahead must be 0 or more") }
+        guard pipeline >= 1 else { throw ValidationError("--pipeline must be 1 or more") }
         guard lookahead >= 0 else { throw ValidationError("--lookahead must be 0 or more") }
         guard !interleave || concurrency == 1 else { throw ValidationError("--interleave runs one task at a time: use it with --concurrency 1") }
         guard concurrency >= 1, maxTokens >= 1, chunk >= 1, threads >= 1 else {
@@ -139,7 +143,7 @@ struct EvalOptions: ParsableArguments {
         let routingPolicy = try queryPolicy.map { try QueryRoutingPolicy.load(from: $0) }
         let groups = EvalGroup.plan(modes: modes, sweep: try parsedSweep(),
                                     base: CollaborationOptions(maxTokens: maxTokens, policy: OffloadPolicy(), chunkSize: chunk, stallFree: stallFree,
-                                                               lookahead: lookahead, timeout: timeout, syncThreshold: syncAhead),
+                                                               lookahead: lookahead, timeout: timeout, syncThreshold: syncAhead, pipelineDepth: pipeline),
                                     calibration: calibration, router: tokenRouter, queryPolicy: routingPolicy)
         let done = Set(existing.map(\.key))
         let total = groups.count * tasks.count
@@ -182,7 +186,7 @@ struct EvalOptions: ParsableArguments {
             \(describe); modes \(modes.map(\.rawValue).joined(separator: ",")); sweep \(sweep ?? "none"); \
             device \(device), cloud \(remoteCloud ? cloud : cloud + " (own `tandem serve` process)"), \(threads) thread(s) each\
             \(cores > 1 && !remoteCloud ? " on separate cores" : ""); link \(link ?? "none"); concurrency \(concurrency)\(interleave ? ", interleaved task by task" : ""); \
-            max tokens \(maxTokens), chunk \(chunk)\(stallFree ? "" : ", stall-free pipeline off"), lookahead \(lookahead), sync ahead \(syncAhead), cloud timeout \(Int(timeout)) s; greedy. Machine: \(machineDescription()).
+            max tokens \(maxTokens), chunk \(chunk)\(stallFree ? "" : ", stall-free pipeline off"), lookahead \(lookahead), sync ahead \(syncAhead), pipeline \(pipeline), cloud timeout \(Int(timeout)) s; greedy. Machine: \(machineDescription()).
             """ + (total > skipped ? " This run: \(String(format: "%.0f", wall)) s wall for \(total - skipped) runs." : "")
             let summaries = try output.writeSummary(title: "tandem eval \(task)", header: header)
             await server?.stop()

@@ -83,6 +83,9 @@ struct GenerateCommand: AsyncParsableCommand {
     @Option(help: "Most tokens drafted past a verification in flight (the device idles past it; drafts past a rejected chunk are thrown away).")
     var lookahead = CollaborationOptions().lookahead
 
+    @Option(help: "Most verifications in flight: past the first, a risky chunk goes as soon as it is drafted, betting the ones before it are accepted whole (1: one at a time).")
+    var pipeline = CollaborationOptions().pipelineDepth
+
     @Option(name: .customLong("sync-ahead"), help: "With nothing to verify, send committed tokens the cloud has not seen once there are this many (0: only with verifications).")
     var syncAhead = CollaborationOptions().syncThreshold
 
@@ -106,6 +109,7 @@ struct GenerateCommand: AsyncParsableCommand {
         guard cloudThreads >= 1 else { throw ValidationError("--cloud-threads must be at least 1") }
         if let chunk, chunk < 1 { throw ValidationError("--chunk must be at least 1") }
         guard syncAhead >= 0 else { throw ValidationError("--sync-ahead must be 0 or more") }
+        guard pipeline >= 1 else { throw ValidationError("--pipeline must be 1 or more") }
         guard lookahead >= 0 else { throw ValidationError("--lookahead must be 0 or more") }
         if mode == .queryRouting && queryPolicy == nil { throw ValidationError("--mode query-routing needs --query-policy FILE (made by tandem route train)") }
         if mode == .tokenRouting && router == nil { throw ValidationError("--mode token-routing needs --router FILE (made by tandem train-router)") }
@@ -145,7 +149,7 @@ struct GenerateCommand: AsyncParsableCommand {
         let options = CollaborationOptions(mode: mode, maxTokens: maxTokens,
                                            sampling: SamplingParameters(temperature: temperature, topP: topP, seed: seed),
                                            policy: policy, chunkSize: chunk ?? 4, stallFree: stallFree,
-                                           lookahead: lookahead, timeout: timeout, syncThreshold: syncAhead, router: tokenRouter)
+                                           lookahead: lookahead, timeout: timeout, syncThreshold: syncAhead, router: tokenRouter, pipelineDepth: pipeline)
         let promptTokens = try encodePrompt(engine.tokenizer)
         if mode == .queryRouting, let queryPolicy {
             let policy = try QueryRoutingPolicy.load(from: queryPolicy)

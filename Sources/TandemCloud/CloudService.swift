@@ -121,18 +121,35 @@ public final class CloudService: @unchecked Sendable {
 
     public func verify(session id: String, _ request: VerifyRequest) async throws -> VerifyResponse {
         try validate(request)
-        let job: VerifyJob = try locked { () throws(ErrorResponse) in
-            try admit(queueing: true)
-            let session = try claim(id, contextLength: request.contextLength, adding: request.append.count + request.draft.count)
-            guard session.tokens.count + request.append.count > 0 else {
-                throw ErrorResponse(.invalidRequest, "verification needs at least one context token before the draft", param: "append")
+        // A queued request polls (every millisecond) until its session is idle and long
+        // enough; the wait ends with the task's cancellation or `queueWaitSeconds`.
+        let giveUp = ContinuousClock.now + .seconds(TandemAPI.queueWaitSeconds)
+        var admitted: VerifyJob?
+        while admitted == nil {
+            admitted = try locked { () throws(ErrorResponse) -> VerifyJob? in
+                try admit(queueing: true)
+                if request.queue, ContinuousClock.now < giveUp {
+                    let session = try store.session(id)
+                    if session.busy || session.tokens.count < request.contextLength { return nil }
+                }
+                let session = try claim(id, contextLength: request.contextLength, hash: request.contextHash,
+                                        adding: request.append.count + request.draft.count)
+                if let next = request.nextToken, session.predictedNext.map({ $0 != (session.tokens.count, next) }) ?? true {
+                    throw ErrorResponse(.contextMismatch, "the cloud's next token after the \(session.tokens.count) tokens of session \(id) is not \(next)",
+                                        param: "next_token", contextLength: session.tokens.count)
+                }
+                guard session.tokens.count + request.append.count > 0 else {
+                    throw ErrorResponse(.invalidRequest, "verification needs at least one context token before the draft", param: "append")
+                }
+                session.busy = true
+                let job = VerifyJob(id: takeJobID(), session: session, request: request,
+                                    deadline: now() + (request.stallMilliseconds ?? 0) / 1000, mergeLimit: configuration.mergeLimit)
+                jobs[job.id] = job
+                return job
             }
-            session.busy = true
-            let job = VerifyJob(id: takeJobID(), session: session, request: request,
-                                deadline: now() + (request.stallMilliseconds ?? 0) / 1000, mergeLimit: configuration.mergeLimit)
-            jobs[job.id] = job
-            return job
+            if admitted == nil { try await Task.sleep(for: .milliseconds(1)) }
         }
+        let job = admitted!
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<VerifyResponse, any Error>) in
                 locked {
@@ -161,6 +178,9 @@ public final class CloudService: @unchecked Sendable {
         }
         try checkIDs(request.append, param: "append")
         try checkIDs(request.draft, param: "draft")
+        if let next = request.nextToken, request.append.first != next {
+            throw ErrorResponse(.invalidRequest, "next_token must be the first appended token", param: "next_token")
+        }
         if let q = request.draftProbabilities {
             guard q.count == k else { throw ErrorResponse(.invalidRequest, "draft_probs has \(q.count) entries for \(k) draft tokens", param: "draft_probs") }
             guard q.allSatisfy({ $0.isFinite && $0 > 0 && $0 <= 1 }) else {
@@ -340,12 +360,16 @@ public final class CloudService: @unchecked Sendable {
     }
 
     /// The session for a new request: exists, idle, holding what the device believes, with room.
-    private func claim(_ id: String, contextLength: Int, adding: Int) throws(ErrorResponse) -> CloudSession {
+    private func claim(_ id: String, contextLength: Int, hash: String? = nil, adding: Int) throws(ErrorResponse) -> CloudSession {
         let session = try store.session(id)
         guard !session.busy else { throw ErrorResponse(.sessionBusy, "session \(id) has a request in flight") }
         guard contextLength == session.tokens.count else {
             throw ErrorResponse(.contextMismatch, "the cloud holds \(session.tokens.count) tokens of session \(id), not \(contextLength)",
                                 param: "context_length", contextLength: session.tokens.count)
+        }
+        if let hash, hash != ContextHash.of(session.tokens) {
+            throw ErrorResponse(.contextMismatch, "the \(contextLength) tokens the cloud holds of session \(id) are not the ones the device expects",
+                                param: "context_hash", contextLength: session.tokens.count)
         }
         guard session.tokens.count + adding <= maxContextLength else {
             throw ErrorResponse(.contextFull, "\(session.tokens.count) + \(adding) tokens exceed the context limit of \(maxContextLength)")

@@ -13,6 +13,9 @@ final class CloudSession {
     var sampler: Sampler
     /// A request of this session is queued or running.
     var busy = false
+    /// The cloud's greedy next token after `tokens[..<length]`, from the last verification;
+    /// valid while the session holds `length` tokens.
+    var predictedNext: (length: Int, token: TokenID)?
     /// The store's clock at the last use (for LRU eviction).
     var lastUsed: UInt64
 

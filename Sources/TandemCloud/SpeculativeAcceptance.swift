@@ -14,6 +14,9 @@ public enum SpeculativeAcceptance {
         public var accepted: Int
         public var correction: TokenID?
         public var positions: [PositionVerdict]
+        /// Greedy sessions, whole draft accepted: the cloud's own next token (its argmax after
+        /// the draft), which a queued request may bet on (`VerifyRequest.nextToken`).
+        public var next: TokenID? = nil
     }
 
     /// - Parameters:
@@ -45,7 +48,8 @@ public enum SpeculativeAcceptance {
             return Verdict(accepted: index, correction: sampler.sample(from: residual), positions: positions)
         }
         positions.append(PositionVerdict(top: RowMath.top(rows[draft.count], k: topK), draftProbability: nil))
-        return Verdict(accepted: draft.count, correction: nil, positions: positions)
+        return Verdict(accepted: draft.count, correction: nil, positions: positions,
+                       next: sampler.parameters.isGreedy ? RowMath.argmax(rows[draft.count]) : nil)
     }
 
     /// A device distribution as a `TokenDistribution` (ids sorted, zero entries dropped).

@@ -52,6 +52,7 @@ final class VerifyJob: CloudJob, @unchecked Sendable {
         session.cache.truncate(to: tokens.count)
         if let correction = verdict.correction { tokens.append(correction) }
         session.tokens = tokens
+        session.predictedNext = verdict.next.map { (tokens.count, $0) }
         session.busy = false
         if !draft.isEmpty {
             metrics.recordVerification(draft: draft.count, accepted: verdict.accepted,

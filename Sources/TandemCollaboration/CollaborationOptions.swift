@@ -58,6 +58,13 @@ public struct CollaborationOptions: Sendable {
     /// between tokens by 4.6 % (56.0 → 53.4 ms) for 11 % more device compute (drafts thrown
     /// away after rejections); a lower cap saves battery.
     public var lookahead: Int
+    /// Most chunks in flight at once. Past the first, a chunk is sent as soon as it is drafted,
+    /// on the bet that the chunks before it are accepted whole (the cloud queues it behind
+    /// them and checks the bet); a lost bet costs the cloud nothing and the device resends
+    /// the chunk when it becomes the next. 1: a chunk goes only once the one before it is
+    /// answered. Needs `stallFree` and a cloud that keeps context. The committed tokens do
+    /// not depend on it.
+    public var pipelineDepth: Int
     /// Speculate past an in-flight chunk only when the predicted probability that the whole
     /// chunk is accepted (product of per-token acceptance probabilities) is at least this.
     public var minimumSpeculation: Double
@@ -77,7 +84,7 @@ public struct CollaborationOptions: Sendable {
     public init(mode: CollaborationMode = .tandem, maxTokens: Int = 256, sampling: SamplingParameters = .greedy,
                 policy: OffloadPolicy = OffloadPolicy(), chunkSize: Int = 4, stallFree: Bool = true, lookahead: Int = 64,
                 minimumSpeculation: Double = 0.05, timeout: Double = 10, syncThreshold: Int = 16, cloudStep: Int = 16, stopTokens: Set<TokenID>? = nil,
-                router: TokenRouter? = nil, queryPolicy: QueryRoutingPolicy? = nil) {
+                router: TokenRouter? = nil, queryPolicy: QueryRoutingPolicy? = nil, pipelineDepth: Int = 4) {
         self.mode = mode
         self.maxTokens = maxTokens
         self.sampling = sampling
@@ -92,5 +99,6 @@ public struct CollaborationOptions: Sendable {
         self.stopTokens = stopTokens
         self.router = router
         self.queryPolicy = queryPolicy
+        self.pipelineDepth = pipelineDepth
     }
 }

@@ -13,6 +13,11 @@ public struct CollaborationStats: Sendable, Codable, Equatable {
     public var cloudCalls = 0
     /// Calls that only sent committed tokens ahead of the next verification (not in `cloudCalls`).
     public var syncCalls = 0
+    /// Of `cloudCalls`, verifications sent while an earlier chunk was still in flight.
+    public var pipelinedCalls = 0
+    /// Of those, the ones whose answer went unused: a chunk before them was not accepted
+    /// whole, so the cloud refused them unread (or they were resent).
+    public var droppedCalls = 0
     /// Verifications that rejected a draft token.
     public var rejections = 0
     /// Drafted tokens thrown away after a rejection (the rejected one and those after it).
@@ -43,6 +48,8 @@ public struct CollaborationStats: Sendable, Codable, Equatable {
         case bytesDown = "bytes_down"
         case cloudCalls = "cloud_calls"
         case syncCalls = "sync_calls"
+        case pipelinedCalls = "pipelined_calls"
+        case droppedCalls = "dropped_calls"
         case rejections
         case wastedDraftTokens = "wasted_draft_tokens"
         case unverifiedTokens = "unverified_tokens"
@@ -64,6 +71,8 @@ public struct CollaborationStats: Sendable, Codable, Equatable {
         try c.encode(bytesDown, forKey: .bytesDown)
         try c.encode(cloudCalls, forKey: .cloudCalls)
         try c.encode(syncCalls, forKey: .syncCalls)
+        try c.encode(pipelinedCalls, forKey: .pipelinedCalls)
+        try c.encode(droppedCalls, forKey: .droppedCalls)
         try c.encode(rejections, forKey: .rejections)
         try c.encode(wastedDraftTokens, forKey: .wastedDraftTokens)
         try c.encode(unverifiedTokens, forKey: .unverifiedTokens)
@@ -84,6 +93,8 @@ public struct CollaborationStats: Sendable, Codable, Equatable {
         bytesDown = try c.decode(Int.self, forKey: .bytesDown)
         cloudCalls = try c.decode(Int.self, forKey: .cloudCalls)
         syncCalls = try c.decodeIfPresent(Int.self, forKey: .syncCalls) ?? 0
+        pipelinedCalls = try c.decodeIfPresent(Int.self, forKey: .pipelinedCalls) ?? 0
+        droppedCalls = try c.decodeIfPresent(Int.self, forKey: .droppedCalls) ?? 0
         rejections = try c.decode(Int.self, forKey: .rejections)
         wastedDraftTokens = try c.decode(Int.self, forKey: .wastedDraftTokens)
         unverifiedTokens = try c.decodeIfPresent(Int.self, forKey: .unverifiedTokens) ?? 0

@@ -45,7 +45,11 @@ public struct CollaborationResult: Sendable, Codable {
 /// - At most one chunk is open, and it starts at `committed` (everything before a chunk is
 ///   final, so its verdict alone decides what follows).
 /// - While a chunk is in flight the device drafts past it (stall-free), never further than
-///   `lookahead` tokens; those tokens are classified only after the verdict.
+///   `lookahead` tokens. Those tokens are committed or opened as a chunk only after the
+///   verdict; meanwhile `pipeline()` may send the chunks the loop would open next if every
+///   chunk in flight were accepted whole (`pipelineDepth`). `advance()` adopts such a chunk
+///   when it opens the same one; a rejection drops them. They change when a verdict
+///   arrives, never what is committed.
 /// - The cloud session holds `tokens[..<cloudLength]`; a verification appends the final
 ///   tokens it has not seen. With nothing to verify, committed tokens go ahead in a sync (a
 ///   verification of nothing) so the cloud reads them while the device drafts; every later
@@ -101,9 +105,16 @@ final class DecodingRun {
         var risk: Float
     }
 
-    struct Chunk {
+    struct Chunk: Equatable {
         var start: Int
         var end: Int
+    }
+
+    /// A chunk sent while the chunks before it are in flight, betting they are accepted whole.
+    struct Pipelined {
+        var chunk: Chunk
+        var task: Task<Verdict, Never>
+        var done: DoneFlag
     }
 
     typealias Verdict = Result<(VerifyResponse, session: String), VerifierError>
@@ -128,6 +139,8 @@ final class DecodingRun {
     var chunk: Chunk?                   // open or in flight, starts at `committed`
     var inflight: Task<Verdict, Never>?
     var inflightDone: DoneFlag?
+    var pipelined: [Pipelined] = []     // sent past the in-flight chunk, in order (see `pipeline()`)
+    var abandoned: [Task<Verdict, Never>] = []  // dropped pipelined calls, awaited at the end
     var syncing: Task<Void, Never>?     // a sync in flight (see `sync()`)
     var syncDone: DoneFlag?
     var cloudLength = 0
@@ -208,10 +221,12 @@ final class DecodingRun {
             if inflight != nil {
                 let mustWait = !options.stallFree || !mayDraft || speculated >= speculationLimit
                 if mustWait || inflightDone!.isSet {
+                    if !inflightDone!.isSet { pipeline() }
                     await resolveVerdict()
                     continue
                 }
                 try draftOne()
+                pipeline()
                 continue
             }
             // Nothing in flight: classify drafted tokens, maybe send a chunk.
@@ -227,6 +242,8 @@ final class DecodingRun {
             if committed == tokens.count { finishReason = "length" } else { commit(.local) }
         }
         if let inflight { inflight.cancel(); _ = await inflight.value }
+        dropPipelined()
+        for task in abandoned { _ = await task.value }
         if let syncing { syncing.cancel(); await syncing.value }
         collectBytes()
     }
@@ -319,8 +336,23 @@ final class DecodingRun {
             }
         }
         guard let open = chunk, finishReason == nil else { return }
+        if let next = pipelined.first, next.chunk.start == open.start, closedChunk(at: open.start) == next.chunk {
+            adopt(pipelined.removeFirst())
+            return
+        }
+        dropPipelined()
         let run = openRun(open)
         if run.closed || (!mayDraft && run.length > 0) { sendChunk() }
+    }
+
+    /// The chunk a risky run opened at `start` becomes once it is closed (or drafting has
+    /// stopped), ending early at a stop token; nil while the run may still grow.
+    func closedChunk(at start: Int) -> Chunk? {
+        let run = policy.chunkRun(maxLength: options.chunkSize, known: tokens.count - start) { drafts[start - committed + $0].risk }
+        guard run.closed || (!mayDraft && run.length > 0) else { return nil }
+        var end = start + run.length
+        if let stop = tokens[start..<end].firstIndex(where: stopTokens.contains) { end = stop + 1 }
+        return Chunk(start: start, end: end)
     }
 
     /// The risky run the open chunk covers among the drafted tokens (`OffloadPolicy.chunkRun`).
@@ -336,15 +368,10 @@ final class DecodingRun {
         guard end > open.start else { return }
         open.end = end
         chunk = open
-        let append = Array(tokens[cloudLength..<open.start])
-        let draft = Array(tokens[open.start..<end])
-        let probabilities: [Float]? = options.sampling.temperature > 0
-            ? (open.start..<end).map { drafts[$0 - committed].probability } : nil
-        let request = VerifyRequest(contextLength: cloudLength, append: append, draft: draft, draftProbabilities: probabilities,
-                                    topK: 1, stallMilliseconds: options.stallFree ? deviceMillisecondsPerToken * Double(speculationLimit) : 0)
+        let request = verifyRequest(open, after: cloudLength)
         let context = Array(tokens[..<open.start])
-        stats.offloadedTokens += draft.count
-        stats.uploadedTokens += append.count + draft.count
+        stats.offloadedTokens += open.end - open.start
+        stats.uploadedTokens += request.append.count + request.draft.count
         stats.cloudCalls += 1
         let done = DoneFlag()
         let timeout = options.timeout
@@ -360,6 +387,92 @@ final class DecodingRun {
             done.set()
             return verdict
         }
+    }
+
+    /// The verification of `chunk` by a session holding `tokens[..<held]`.
+    func verifyRequest(_ chunk: Chunk, after held: Int, queued: Bool = false) -> VerifyRequest {
+        let probabilities: [Float]? = options.sampling.temperature > 0
+            ? (chunk.start..<chunk.end).map { drafts[$0 - committed].probability } : nil
+        return VerifyRequest(contextLength: held, append: Array(tokens[held..<chunk.start]), draft: Array(tokens[chunk.start..<chunk.end]),
+                             draftProbabilities: probabilities, topK: 1,
+                             stallMilliseconds: options.stallFree ? deviceMillisecondsPerToken * Double(speculationLimit) : 0,
+                             queue: queued, contextHash: queued ? ContextHash.of(tokens[..<held]) : nil,
+                             nextToken: queued && options.sampling.temperature == 0 && held < chunk.start ? tokens[held] : nil)
+    }
+
+    // MARK: - Pipelining
+
+    /// With a chunk in flight: sends the next chunk `advance()` would open if every chunk in
+    /// flight were accepted whole, once its run is closed (at most `pipelineDepth` in flight).
+    /// The scan mirrors `advance()`: the token after an accepted chunk is verified for free
+    /// (greedy), then tokens are local until a risky one the budget allows, counting the
+    /// chunks in flight as offloaded. Its request is queued behind theirs and states the
+    /// context it assumes and the free token after it, so a lost bet is refused unread.
+    func pipeline() {
+        guard options.pipelineDepth > 1, options.stallFree, cloudEnabled, let head = chunk, inflight != nil,
+              let cloud = decoder.cloud, cloud.keepsContext, let session else { return }
+        while pipelined.count + 1 < options.pipelineDepth {
+            let last = pipelined.last?.chunk ?? head
+            var offloaded = stats.offloadedTokens
+            for p in pipelined { offloaded += p.chunk.end - p.chunk.start }
+            if tokens[last.start..<last.end].contains(where: stopTokens.contains) { return }
+            var start = last.end + (options.sampling.temperature == 0 ? 1 : 0)
+            while start < tokens.count && !(policy.isRisky(risk: drafts[start - committed].risk)
+                                            && policy.allows(chunk: options.chunkSize, offloaded: offloaded, generated: start - promptCount)) {
+                if stopTokens.contains(tokens[start]) { return }
+                start += 1
+            }
+            guard start < tokens.count, start - promptCount < options.maxTokens, let next = closedChunk(at: start) else { return }
+            let request = verifyRequest(next, after: last.end, queued: true)
+            stats.uploadedTokens += request.append.count + request.draft.count
+            stats.cloudCalls += 1
+            stats.pipelinedCalls += 1
+            let (done, timeout, counter) = (DoneFlag(), options.timeout, byteCounter)
+            let task = Task<Verdict, Never> {
+                defer { done.set() }
+                guard case .success(let id) = await session.value else { return .failure(.transport("no session")) }
+                let began = ContinuousClock.now
+                do {
+                    let exchange = try await withTimeout(timeout) { try await cloud.verify(session: id, request) }
+                    counter.add(up: exchange.bytesUp, down: exchange.bytesDown, milliseconds: (ContinuousClock.now - began).milliseconds)
+                    return .success((exchange.response, id))
+                } catch {
+                    counter.add(up: 0, down: 0, milliseconds: (ContinuousClock.now - began).milliseconds)
+                    return .failure(error as? VerifierError ?? .transport(String(describing: error)))
+                }
+            }
+            pipelined.append(Pipelined(chunk: next, task: task, done: done))
+        }
+    }
+
+    /// Makes a pipelined chunk the one in flight (its bet held so far). If its answer is a
+    /// failure (it reached the cloud out of order, a fault), the chunk is verified again as
+    /// `sendChunk()` would have.
+    func adopt(_ next: Pipelined) {
+        guard let cloud = decoder.cloud, let session else { return }
+        chunk = next.chunk
+        stats.offloadedTokens += next.chunk.end - next.chunk.start
+        let fallback = verifyRequest(next.chunk, after: cloudLength)
+        let context = Array(tokens[..<next.chunk.start])
+        let (done, timeout, counter) = (DoneFlag(), options.timeout, byteCounter)
+        inflightDone = done
+        inflight = Task {
+            defer { done.set() }
+            let verdict = await next.task.value
+            if case .success = verdict { return verdict }
+            counter.add(up: 0, down: 0, milliseconds: 0, resent: true)
+            return await DecodingRun.verifyWithRecovery(cloud: cloud, session: session, request: fallback, context: context,
+                                                        timeout: timeout, bytes: counter)
+        }
+    }
+
+    /// Cancels the pipelined calls: a chunk before them was not accepted whole, or the
+    /// generation ended.
+    func dropPipelined() {
+        for p in pipelined { p.task.cancel() }
+        stats.droppedCalls += pipelined.count
+        abandoned += pipelined.map(\.task)
+        pipelined = []
     }
 
     /// Bytes and cloud time of calls made from tasks, collected into `stats` by the loop.
@@ -433,6 +546,7 @@ final class DecodingRun {
         case .failure(let error):
             consecutiveFailures += 1
             if case .failure = await session!.value { consecutiveFailures = 3 }
+            dropPipelined()
             warn("verification failed (\(error)); kept the device's \(open.end - open.start) tokens unverified")
             for _ in open.start..<open.end { commit(.unverified) }
             stats.unverifiedTokens += open.end - open.start
@@ -471,6 +585,7 @@ final class DecodingRun {
     /// it when nothing is drafted), rolls the device cache back, and commits it.
     func replaceNext(with token: TokenID, origin: Provenance) {
         let position = committed
+        dropPipelined()
         stats.wastedDraftTokens += tokens.count - position
         tokens.removeSubrange(position...)
         drafts.removeAll()
@@ -590,6 +705,8 @@ final class DecodingRun {
         stats.bytesUp += totals.up
         stats.bytesDown += totals.down
         stats.cloudMilliseconds += totals.milliseconds
+        stats.cloudCalls += totals.resent
+        stats.droppedCalls += totals.resent
         return totals.resyncs
     }
 }

@@ -12,16 +12,19 @@ final class DoneFlag: Sendable {
 final class ByteCounter: Sendable {
     struct Totals {
         var up = 0, down = 0, resyncs = 0
+        /// Pipelined chunks verified again (`DecodingRun.adopt`).
+        var resent = 0
         var milliseconds: Double = 0
     }
     private let totals = Mutex(Totals())
 
-    func add(up: Int, down: Int, milliseconds: Double, resync: Bool = false) {
+    func add(up: Int, down: Int, milliseconds: Double, resync: Bool = false, resent: Bool = false) {
         totals.withLock {
             $0.up += up
             $0.down += down
             $0.milliseconds += milliseconds
             if resync { $0.resyncs += 1 }
+            if resent { $0.resent += 1 }
         }
     }
 

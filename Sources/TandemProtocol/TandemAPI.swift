@@ -22,6 +22,10 @@ public enum TandemAPI {
     /// `DELETE`: close a session (→ `CloseSessionResponse`).
     public static func sessionPath(session: String) -> String { "\(sessionsPath)/\(session)" }
 
+    /// Longest a queued verification (`VerifyRequest.queue`) waits for its session before it
+    /// is answered as if it had not waited.
+    public static let queueWaitSeconds: Double = 30
+
     /// Most top tokens a position may ask for (`top_k`).
     public static let maxTopK = 20
 }

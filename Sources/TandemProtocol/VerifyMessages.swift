@@ -22,9 +22,24 @@ public struct VerifyRequest: Codable, Sendable, Equatable {
     /// Milliseconds until the device would stall waiting for this answer; the scheduler serves
     /// the soonest first. Absent: the device is stalled now.
     public var stallMilliseconds: Double?
+    /// Wait for the session instead of failing fast: while it has a request in flight, or
+    /// holds fewer than `contextLength` tokens, the request waits its turn (up to
+    /// `TandemAPI.queueWaitSeconds`). A device sends a chunk this way while an earlier one is
+    /// still being verified, betting that the earlier one is accepted whole; with
+    /// `contextHash` the bet is checked. Absent: false (`session_busy` when busy).
+    public var queue: Bool
+    /// `ContextHash.of` the tokens the device believes the session holds; a session holding
+    /// other tokens, even as many, answers `context_mismatch`. Absent: only the length is checked.
+    public var contextHash: String?
+    /// The token the device expects to be the cloud's own next token after the held context
+    /// (greedy sessions: the free verification that follows a chunk accepted whole); it must
+    /// be `append[0]`. A session whose last verification predicted otherwise answers
+    /// `context_mismatch`. Absent: not checked.
+    public var nextToken: Int32?
 
     public init(contextLength: Int, append: [Int32] = [], draft: [Int32], draftProbabilities: [Float]? = nil,
-                draftDistributions: [[TokenProbability]]? = nil, topK: Int = 1, stallMilliseconds: Double? = nil) {
+                draftDistributions: [[TokenProbability]]? = nil, topK: Int = 1, stallMilliseconds: Double? = nil,
+                queue: Bool = false, contextHash: String? = nil, nextToken: Int32? = nil) {
         self.contextLength = contextLength
         self.append = append
         self.draft = draft
@@ -32,6 +47,9 @@ public struct VerifyRequest: Codable, Sendable, Equatable {
         self.draftDistributions = draftDistributions
         self.topK = topK
         self.stallMilliseconds = stallMilliseconds
+        self.queue = queue
+        self.contextHash = contextHash
+        self.nextToken = nextToken
     }
 
     enum CodingKeys: String, CodingKey {
@@ -41,6 +59,9 @@ public struct VerifyRequest: Codable, Sendable, Equatable {
         case draftDistributions = "draft_dists"
         case topK = "top_k"
         case stallMilliseconds = "stall_ms"
+        case queue
+        case contextHash = "context_hash"
+        case nextToken = "next_token"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -52,6 +73,23 @@ public struct VerifyRequest: Codable, Sendable, Equatable {
         draftDistributions = try c.decodeIfPresent([[TokenProbability]].self, forKey: .draftDistributions)
         topK = try c.decodeIfPresent(Int.self, forKey: .topK) ?? 1
         stallMilliseconds = try c.decodeIfPresent(Double.self, forKey: .stallMilliseconds)
+        queue = try c.decodeIfPresent(Bool.self, forKey: .queue) ?? false
+        contextHash = try c.decodeIfPresent(String.self, forKey: .contextHash)
+        nextToken = try c.decodeIfPresent(Int32.self, forKey: .nextToken)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(contextLength, forKey: .contextLength)
+        try c.encode(append, forKey: .append)
+        try c.encode(draft, forKey: .draft)
+        try c.encodeIfPresent(draftProbabilities, forKey: .draftProbabilities)
+        try c.encodeIfPresent(draftDistributions, forKey: .draftDistributions)
+        try c.encode(topK, forKey: .topK)
+        try c.encodeIfPresent(stallMilliseconds, forKey: .stallMilliseconds)
+        if queue { try c.encode(queue, forKey: .queue) }
+        try c.encodeIfPresent(contextHash, forKey: .contextHash)
+        try c.encodeIfPresent(nextToken, forKey: .nextToken)
     }
 }
 
@@ -97,5 +135,22 @@ public struct VerifyResponse: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case accepted, correction, positions
         case contextLength = "context_length"
+    }
+}
+
+/// A fingerprint of a token sequence: 64-bit FNV-1a over the ids' little-endian bytes, as
+/// 16 hex digits. Sessions compare it with `VerifyRequest.contextHash`.
+public enum ContextHash {
+    public static func of<C: Collection>(_ tokens: C) -> String where C.Element == Int32 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for token in tokens {
+            var bits = UInt32(bitPattern: token)
+            for _ in 0..<4 {
+                hash = (hash ^ UInt64(bits & 0xff)) &* 0x0000_0100_0000_01b3
+                bits >>= 8
+            }
+        }
+        let digits = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
     }
 }

@@ -38,7 +38,14 @@ final class FaultyCloud: CloudVerifier {
         let n = verifications.withLock { $0 += 1; return $0 }
         switch fault {
         case .down: throw VerifierError.transport("connection refused (injected)")
-        case .evictBefore(let k) where k == n: _ = try? service.closeSession(session)
+        case .evictBefore(let k) where k == n:
+            // A pipelined call may come while an earlier one holds the session: evict it
+            // as soon as it is idle.
+            for _ in 0..<10_000 {
+                do { _ = try service.closeSession(session); break } catch let error where error.code == .sessionBusy {
+                    try await Task.sleep(for: .milliseconds(1))
+                } catch { break }
+            }
         case .stallFrom(let k, let seconds) where n >= k: try await Task.sleep(for: .seconds(seconds))
         default: break
         }

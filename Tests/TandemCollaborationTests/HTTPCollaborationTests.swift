@@ -33,7 +33,8 @@ import Testing
             #expect(remote.tokens == local.tokens, "\(text)")
             #expect(remote.provenance == local.provenance)
             #expect(remote.stats.warnings.isEmpty)
-            #expect(remote.stats.cloudCalls == local.stats.cloudCalls)
+            // Calls whose answers were used; pipelined bets that lost depend on timing.
+            #expect(remote.stats.cloudCalls - remote.stats.droppedCalls == local.stats.cloudCalls - local.stats.droppedCalls)
             #expect(remote.stats.bytesUp > 0 && remote.stats.bytesDown > 0)
         }
     }

@@ -47,6 +47,31 @@ import Testing
         #expect(offloaded > 0 && rejections > 0)
     }
 
+    /// Chunks sent while earlier ones are in flight (over an 80 ms link, so there is time to
+    /// draft them) change when verdicts arrive, not what is committed: same tokens,
+    /// provenance and offload as one chunk at a time, in tandem and speculative mode.
+    @Test func pipelinedChunksDoNotChangeTheTokens() async throws {
+        var pipelined = 0, dropped = 0
+        for (mode, policy) in [(CollaborationMode.tandem, OffloadPolicy(riskThreshold: 0.3, budget: 1)), (.speculative, OffloadPolicy())] {
+            for text in identityPrompts.prefix(5) {
+                let prompt = try await Pair.shared.chatPrompt(text)
+                let ahead = try await Pair.shared.run(prompt, mode: mode, maxTokens: 48, policy: policy, pipelineDepth: 4,
+                                                          wrap: { EmulatedLink($0, spec: LinkSpec(roundTrip: 0.08)) })
+                let one = try await Pair.shared.run(prompt, mode: mode, maxTokens: 48, policy: policy, pipelineDepth: 1,
+                                                        wrap: { EmulatedLink($0, spec: LinkSpec(roundTrip: 0.08)) })
+                #expect(ahead.tokens == one.tokens, "\(mode) \(text)")
+                #expect(ahead.provenance == one.provenance, "\(mode) \(text)")
+                #expect(ahead.stats.offloadedTokens == one.stats.offloadedTokens && ahead.stats.rejections == one.stats.rejections)
+                #expect(ahead.stats.warnings.isEmpty && one.stats.pipelinedCalls == 0)
+                #expect(ahead.stats.cloudCalls == one.stats.cloudCalls + ahead.stats.droppedCalls)
+                pipelined += ahead.stats.pipelinedCalls
+                dropped += ahead.stats.droppedCalls
+            }
+        }
+        // Bets were placed, and some lost (a rejection before them).
+        #expect(pipelined > 0 && dropped > 0)
+    }
+
     /// Committed tokens sent ahead (syncs) move work off the verification's critical path and
     /// change nothing else: same tokens, provenance, offload and cloud calls.
     @Test func sendingCommittedTokensAheadDoesNotChangeTheTokens() async throws {
@@ -54,8 +79,9 @@ import Testing
         let policy = OffloadPolicy(riskThreshold: 0.3, budget: 1)
         for text in identityPrompts.prefix(6) {
             let prompt = try await Pair.shared.chatPrompt(text)
-            let ahead = try await Pair.shared.run(prompt, mode: .tandem, maxTokens: 64, policy: policy, syncThreshold: 4)
-            let not = try await Pair.shared.run(prompt, mode: .tandem, maxTokens: 64, policy: policy, syncThreshold: 0)
+            // One chunk at a time: pipelined calls would make the counts depend on timing.
+            let ahead = try await Pair.shared.run(prompt, mode: .tandem, maxTokens: 64, policy: policy, syncThreshold: 4, pipelineDepth: 1)
+            let not = try await Pair.shared.run(prompt, mode: .tandem, maxTokens: 64, policy: policy, syncThreshold: 0, pipelineDepth: 1)
             #expect(ahead.tokens == not.tokens, "\(text)")
             #expect(ahead.provenance == not.provenance, "\(text)")
             #expect(ahead.stats.offloadedTokens == not.stats.offloadedTokens && ahead.stats.cloudCalls == not.stats.cloudCalls)

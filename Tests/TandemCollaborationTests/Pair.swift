@@ -24,13 +24,13 @@ actor Pair {
 
     /// Generates with `mode` through the in-process cloud.
     func run(_ prompt: [TokenID], mode: CollaborationMode, maxTokens: Int = 24, policy: OffloadPolicy = OffloadPolicy(),
-             stallFree: Bool = true, router: TokenRouter? = nil, chunkSize: Int = 4, syncThreshold: Int = 8,
+             stallFree: Bool = true, router: TokenRouter? = nil, chunkSize: Int = 4, syncThreshold: Int = 8, pipelineDepth: Int = 4,
              wrap: (any CloudVerifier) -> any CloudVerifier = { $0 }) async throws -> CollaborationResult {
         let (device, cloud) = try await engines()
         // A generous timeout: these tests check identities, and a loaded CI machine must not
         // turn a slow answer into a fault (FaultTests cover those).
         let options = CollaborationOptions(mode: mode, maxTokens: maxTokens, policy: policy, chunkSize: chunkSize, stallFree: stallFree,
-                                           timeout: 300, syncThreshold: syncThreshold, router: router)
+                                           timeout: 300, syncThreshold: syncThreshold, router: router, pipelineDepth: pipelineDepth)
         let decoder = CollaborativeDecoder(device: device, cloud: wrap(InProcessVerifier(service: cloud)), options: options)
         return try await decoder.run(prompt: prompt)
     }
