@@ -22,6 +22,8 @@ public final class CloudService: @unchecked Sendable {
     private var scheduler: Scheduler
     private var store: SessionStore
     private var jobs: [Int: any CloudJob] = [:]
+    /// Queued verifications (`VerifyRequest.queue`) by session, in arrival order.
+    private var waiting: [String: [QueuedVerification]] = [:]
     private var executing: Set<Int> = []
     private var cancelledWhileExecuting: Set<Int> = []
     private var nextJobID = 0
@@ -97,6 +99,7 @@ public final class CloudService: @unchecked Sendable {
             let session = CloudSession(id: id, cache: engine.makeCache(maxLength: maxContextLength), tokens: request.context,
                                        sampler: sampler, now: store.tick())
             try store.insert(session)
+            serveAllWaiting()   // an eviction may have ended a line
             metrics.sessionsCreated += 1
             return CreateSessionResponse(sessionID: id, contextLength: session.tokens.count, maxContextLength: maxContextLength,
                                          vocabularySize: vocabularySize, model: configuration.modelName)
@@ -108,6 +111,7 @@ public final class CloudService: @unchecked Sendable {
             let session = try store.session(id)
             guard !session.busy else { throw ErrorResponse(.sessionBusy, "session \(id) has a request in flight") }
             _ = store.remove(id)
+            serveWaiting(id)   // its line ends: session_not_found
             return CloseSessionResponse(sessionID: id)
         }
     }
@@ -121,35 +125,18 @@ public final class CloudService: @unchecked Sendable {
 
     public func verify(session id: String, _ request: VerifyRequest) async throws -> VerifyResponse {
         try validate(request)
-        // A queued request polls (every millisecond) until its session is idle and long
-        // enough; the wait ends with the task's cancellation or `queueWaitSeconds`.
-        let giveUp = ContinuousClock.now + .seconds(TandemAPI.queueWaitSeconds)
-        var admitted: VerifyJob?
-        while admitted == nil {
-            admitted = try locked { () throws(ErrorResponse) -> VerifyJob? in
-                try admit(queueing: true)
-                if request.queue, ContinuousClock.now < giveUp {
-                    let session = try store.session(id)
-                    if session.busy || session.tokens.count < request.contextLength { return nil }
-                }
-                let session = try claim(id, contextLength: request.contextLength, hash: request.contextHash,
-                                        adding: request.append.count + request.draft.count)
-                if let next = request.nextToken, session.predictedNext.map({ $0 != (session.tokens.count, next) }) ?? true {
-                    throw ErrorResponse(.contextMismatch, "the cloud's next token after the \(session.tokens.count) tokens of session \(id) is not \(next)",
-                                        param: "next_token", contextLength: session.tokens.count)
-                }
-                guard session.tokens.count + request.append.count > 0 else {
-                    throw ErrorResponse(.invalidRequest, "verification needs at least one context token before the draft", param: "append")
-                }
-                session.busy = true
-                let job = VerifyJob(id: takeJobID(), session: session, request: request,
-                                    deadline: now() + (request.stallMilliseconds ?? 0) / 1000, mergeLimit: configuration.mergeLimit)
-                jobs[job.id] = job
-                return job
-            }
-            if admitted == nil { try await Task.sleep(for: .milliseconds(1)) }
+        if request.queue { return try await verifyQueued(session: id, request) }
+        let job: VerifyJob = try locked { () throws(ErrorResponse) in
+            try admit(queueing: true)
+            let session = try store.session(id)
+            guard !session.busy else { throw ErrorResponse(.sessionBusy, "session \(id) has a request in flight") }
+            if let problem = verificationProblem(request, on: session) { throw problem }
+            session.busy = true
+            let job = VerifyJob(id: takeJobID(), session: session, request: request,
+                                deadline: now() + (request.stallMilliseconds ?? 0) / 1000, mergeLimit: configuration.mergeLimit)
+            jobs[job.id] = job
+            return job
         }
-        let job = admitted!
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<VerifyResponse, any Error>) in
                 locked {
@@ -161,6 +148,107 @@ public final class CloudService: @unchecked Sendable {
         } onCancel: { [id = job.id] in
             cancel(id)
         }
+    }
+
+    /// A queued verification: waits in its session's line until `serveWaiting` starts it
+    /// or settles it, its task is cancelled, or `queueWaitSeconds` pass. A wait whose bet
+    /// was lost ends when the session moves past the context it states, or closes.
+    private func verifyQueued(session id: String, _ request: VerifyRequest) async throws -> VerifyResponse {
+        let waiter = QueuedVerification(request: request, deadline: ContinuousClock.now + .seconds(TandemAPI.queueWaitSeconds))
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<VerifyResponse, any Error>) in
+                locked {
+                    waiter.continuation = continuation
+                    if Task.isCancelled { return waiter.finish(throwing: CancellationError()) }
+                    do throws(ErrorResponse) {
+                        try admit(queueing: true)
+                        _ = try store.session(id)
+                    } catch {
+                        return waiter.finish(throwing: error)
+                    }
+                    waiting[id, default: []].append(waiter)
+                    serveWaiting(id)
+                    // Nothing else may touch the session again: settle the wait at its deadline.
+                    Task { [weak self] in
+                        try? await Task.sleep(until: waiter.deadline)
+                        self?.locked { self?.serveWaiting(id) }
+                    }
+                }
+            }
+        } onCancel: {
+            locked {
+                guard let index = waiting[id]?.firstIndex(where: { $0 === waiter }) else { return }
+                waiting[id]?.remove(at: index)
+                waiter.finish(throwing: CancellationError())
+            }
+        }
+    }
+
+    /// Under the lock, when a session may have changed: if it is idle, starts the queued
+    /// verification that states its context, and settles the waiters whose bets can no
+    /// longer hold (they state a context the session has passed, or other tokens) or whose
+    /// wait ran out. The rest wait on.
+    private func serveWaiting(_ id: String) {
+        guard let queue = waiting[id], !queue.isEmpty else { waiting[id] = nil; return }
+        let session: CloudSession
+        do throws(ErrorResponse) { session = try store.session(id) } catch {
+            for waiter in queue { waiter.finish(throwing: error) }
+            waiting[id] = nil
+            return
+        }
+        let clock = ContinuousClock.now
+        var remaining: [QueuedVerification] = []
+        var head: QueuedVerification?
+        for waiter in queue {
+            if clock >= waiter.deadline {
+                waiter.finish(throwing: ErrorResponse(.sessionBusy, "session \(id) did not reach the context this request waited for within \(Int(TandemAPI.queueWaitSeconds)) s"))
+            } else if session.busy || head != nil || waiter.request.contextLength > session.tokens.count {
+                remaining.append(waiter)
+            } else if let problem = verificationProblem(waiter.request, on: session) {
+                waiter.finish(throwing: problem)
+            } else {
+                head = waiter
+            }
+        }
+        waiting[id] = remaining.isEmpty ? nil : remaining
+        guard let head else { return }
+        session.busy = true
+        let job = VerifyJob(id: takeJobID(), session: session, request: head.request,
+                            deadline: now() + (head.request.stallMilliseconds ?? 0) / 1000, mergeLimit: configuration.mergeLimit)
+        job.continuation = head.continuation
+        head.continuation = nil
+        jobs[job.id] = job
+        schedule(job)
+    }
+
+    private func serveAllWaiting() {
+        for id in Array(waiting.keys) { serveWaiting(id) }
+    }
+
+    /// Why `request` cannot run on `session` (idle) as it stands, or nil: the context it states
+    /// (length, `context_hash`, `next_token`), room in the context, a token to start from.
+    private func verificationProblem(_ request: VerifyRequest, on session: CloudSession) -> ErrorResponse? {
+        let held = session.tokens.count
+        guard request.contextLength == held else {
+            return ErrorResponse(.contextMismatch, "the cloud holds \(held) tokens of session \(session.id), not \(request.contextLength)",
+                                 param: "context_length", contextLength: held)
+        }
+        if let hash = request.contextHash, hash != ContextHash.of(session.tokens) {
+            return ErrorResponse(.contextMismatch, "the \(held) tokens the cloud holds of session \(session.id) are not the ones the device expects",
+                                 param: "context_hash", contextLength: held)
+        }
+        if let next = request.nextToken, session.predictedNext.map({ $0 != (held, next) }) ?? true {
+            return ErrorResponse(.contextMismatch, "the cloud's next token after the \(held) tokens of session \(session.id) is not \(next)",
+                                 param: "next_token", contextLength: held)
+        }
+        let adding = request.append.count + request.draft.count
+        guard held + adding <= maxContextLength else {
+            return ErrorResponse(.contextFull, "\(held) + \(adding) tokens exceed the context limit of \(maxContextLength)")
+        }
+        guard held + request.append.count > 0 else {
+            return ErrorResponse(.invalidRequest, "verification needs at least one context token before the draft", param: "append")
+        }
+        return nil
     }
 
     private func validate(_ request: VerifyRequest) throws(ErrorResponse) {
@@ -360,16 +448,12 @@ public final class CloudService: @unchecked Sendable {
     }
 
     /// The session for a new request: exists, idle, holding what the device believes, with room.
-    private func claim(_ id: String, contextLength: Int, hash: String? = nil, adding: Int) throws(ErrorResponse) -> CloudSession {
+    private func claim(_ id: String, contextLength: Int, adding: Int) throws(ErrorResponse) -> CloudSession {
         let session = try store.session(id)
         guard !session.busy else { throw ErrorResponse(.sessionBusy, "session \(id) has a request in flight") }
         guard contextLength == session.tokens.count else {
             throw ErrorResponse(.contextMismatch, "the cloud holds \(session.tokens.count) tokens of session \(id), not \(contextLength)",
                                 param: "context_length", contextLength: session.tokens.count)
-        }
-        if let hash, hash != ContextHash.of(session.tokens) {
-            throw ErrorResponse(.contextMismatch, "the \(contextLength) tokens the cloud holds of session \(id) are not the ones the device expects",
-                                param: "context_hash", contextLength: session.tokens.count)
         }
         guard session.tokens.count + adding <= maxContextLength else {
             throw ErrorResponse(.contextFull, "\(session.tokens.count) + \(adding) tokens exceed the context limit of \(maxContextLength)")
@@ -404,6 +488,7 @@ public final class CloudService: @unchecked Sendable {
                 return
             }
             drop(job, CancellationError())
+            serveAllWaiting()
         }
     }
 
@@ -463,6 +548,7 @@ public final class CloudService: @unchecked Sendable {
             }
             cancelledWhileExecuting = []
             store.enforceMemoryBudget()
+            serveAllWaiting()
             let effects = outbox
             outbox = []
             condition.unlock()

@@ -71,6 +71,24 @@ final class VerifyJob: CloudJob, @unchecked Sendable {
     }
 }
 
+/// A verification waiting in its session's line (`VerifyRequest.queue`). Under the
+/// service's lock.
+final class QueuedVerification: @unchecked Sendable {
+    let request: VerifyRequest
+    let deadline: ContinuousClock.Instant
+    var continuation: CheckedContinuation<VerifyResponse, any Error>?
+
+    init(request: VerifyRequest, deadline: ContinuousClock.Instant) {
+        self.request = request
+        self.deadline = deadline
+    }
+
+    func finish(throwing error: any Error) {
+        continuation?.resume(throwing: error)
+        continuation = nil
+    }
+}
+
 extension Duration {
     var seconds: Double {
         let (s, attoseconds) = components

@@ -86,6 +86,63 @@ import Testing
         await cloud.shutdown()
     }
 
+    /// Two chunks queued behind a busy session, each betting on the one before it, are served
+    /// in turn with the verdicts they get one at a time; a rejection refuses what bet on it
+    /// and leaves the session where the rejection put it.
+    @Test(arguments: [false, true])
+    func queuedChunksBehindABusySessionAreServedInTurn(rejectMiddle: Bool) async throws {
+        let engine = try await sharedEngine.value
+        let cloud = CloudService(engine: engine, configuration: CloudConfiguration(modelName: "t"))
+        cloud.start()
+        let context = try chatPrompt(engine, "Write a Python class for a bank account with deposit and withdraw methods.")
+        let text = try greedyContinuation(engine, context, count: 74)
+        var middle = Array(text[65..<69])
+        if rejectMiddle { middle[1] = middle[1] == 42 ? 43 : 42 }
+        // The first call makes the session busy for a while: 60 context tokens, then a chunk.
+        let first = VerifyRequest(contextLength: context.count, append: Array(text[..<60]), draft: Array(text[60..<64]))
+        let held1 = context + text[..<64]
+        let second = VerifyRequest(contextLength: held1.count, append: [text[64]], draft: middle, queue: true,
+                                   contextHash: ContextHash.of(held1), nextToken: text[64])
+        let held2 = held1 + [text[64]] + middle
+        let third = VerifyRequest(contextLength: held2.count, append: [text[69]], draft: Array(text[70..<74]), queue: true,
+                                  contextHash: ContextHash.of(held2), nextToken: text[69])
+
+        let id = try cloud.createSession(CreateSessionRequest(context: context)).sessionID
+        async let a = cloud.verify(session: id, first)
+        async let b = cloud.verify(session: id, second)
+        let c = Task { () -> Result<VerifyResponse, any Error> in
+            do { return .success(try await cloud.verify(session: id, third)) } catch { return .failure(error) }
+        }
+        let (answerA, answerB) = try await (a, b)
+        if rejectMiddle {
+            // The third chunk's bet is lost, but its stated context is still ahead of the
+            // session: it waits until the session moves past it.
+            let now = try cloud.sessionContext(id)
+            _ = try await cloud.verify(session: id, VerifyRequest(contextLength: now.count, append: Array(text[67..<72]), draft: []))
+        }
+        let answerC = await c.value
+
+        // The same calls one at a time on a fresh session.
+        let alone = try cloud.createSession(CreateSessionRequest(context: context)).sessionID
+        #expect(try await cloud.verify(session: alone, first) == answerA)
+        var sequential = second
+        sequential.queue = false
+        #expect(try await cloud.verify(session: alone, sequential) == answerB)
+        if rejectMiddle {
+            #expect(answerB.accepted == 1 && answerB.correction == text[66])
+            guard case .failure(let error) = answerC else { Issue.record("the chunk that bet on a rejected one was verified"); return }
+            #expect((error as? ErrorResponse)?.code == .contextMismatch)
+            #expect(try cloud.sessionContext(id) == held1 + text[64..<72])
+        } else {
+            var last = third
+            last.queue = false
+            #expect(try await cloud.verify(session: alone, last) == (try answerC.get()))
+            #expect(try cloud.sessionContext(id) == context + text[..<74])
+        }
+        if !rejectMiddle { #expect(try cloud.sessionContext(id) == (try cloud.sessionContext(alone))) }
+        await cloud.shutdown()
+    }
+
     @Test func theFingerprintIsStableAndOrderSensitive() {
         #expect(ContextHash.of([Int32]()) == "cbf29ce484222325")
         #expect(ContextHash.of([1, 2, 3] as [Int32]) == ContextHash.of([1, 2, 3] as [Int32]))
