@@ -75,6 +75,8 @@ public final class CloudService: @unchecked Sendable {
     private func beginDraining() -> Bool {
         locked {
             draining = true
+            for waiter in waiting.values.joined() { waiter.finish(throwing: ErrorResponse(.unavailable, "the server is shutting down")) }
+            waiting = [:]
             condition.broadcast()
             return started
         }
@@ -141,7 +143,7 @@ public final class CloudService: @unchecked Sendable {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<VerifyResponse, any Error>) in
                 locked {
                     guard jobs[job.id] != nil else { return continuation.resume(throwing: CancellationError()) }
-                    job.continuation = continuation
+                    job.reply = deferredReply(continuation)
                     schedule(job)
                 }
             }
@@ -158,7 +160,7 @@ public final class CloudService: @unchecked Sendable {
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<VerifyResponse, any Error>) in
                 locked {
-                    waiter.continuation = continuation
+                    waiter.reply = deferredReply(continuation)
                     if Task.isCancelled { return waiter.finish(throwing: CancellationError()) }
                     do throws(ErrorResponse) {
                         try admit(queueing: true)
@@ -215,10 +217,16 @@ public final class CloudService: @unchecked Sendable {
         session.busy = true
         let job = VerifyJob(id: takeJobID(), session: session, request: head.request,
                             deadline: now() + (head.request.stallMilliseconds ?? 0) / 1000, mergeLimit: configuration.mergeLimit)
-        job.continuation = head.continuation
-        head.continuation = nil
+        job.reply = head.reply
+        head.reply = nil
         jobs[job.id] = job
         schedule(job)
+    }
+
+    /// Resumes `continuation` once the lock is released: resuming a task takes its status
+    /// lock, which a concurrent `cancel()` holds while its handler waits for ours.
+    private func deferredReply(_ continuation: CheckedContinuation<VerifyResponse, any Error>) -> (Result<VerifyResponse, any Error>) -> Void {
+        { [unowned self] result in outbox.append { continuation.resume(with: result) } }
     }
 
     private func serveAllWaiting() {

@@ -15,7 +15,8 @@ final class VerifyJob: CloudJob, @unchecked Sendable {
     let deadline: Double
     let submitted = ContinuousClock.now
     var started = false
-    var continuation: CheckedContinuation<VerifyResponse, any Error>?
+    /// Delivers the answer; the service defers it until its lock is released.
+    var reply: ((Result<VerifyResponse, any Error>) -> Void)?
     private var cursor = 0
 
     var cache: KVCache { session.cache }
@@ -58,16 +59,16 @@ final class VerifyJob: CloudJob, @unchecked Sendable {
             metrics.recordVerification(draft: draft.count, accepted: verdict.accepted,
                                        latency: (ContinuousClock.now - submitted).seconds)
         }
-        continuation?.resume(returning: VerifyResponse(accepted: verdict.accepted, correction: verdict.correction,
-                                                       positions: verdict.positions, contextLength: tokens.count))
-        continuation = nil
+        reply?(.success(VerifyResponse(accepted: verdict.accepted, correction: verdict.correction,
+                                       positions: verdict.positions, contextLength: tokens.count)))
+        reply = nil
         return .finished
     }
 
     func fail(_ error: any Error) {
         session.restore()
-        continuation?.resume(throwing: error)
-        continuation = nil
+        reply?(.failure(error))
+        reply = nil
     }
 }
 
@@ -76,7 +77,8 @@ final class VerifyJob: CloudJob, @unchecked Sendable {
 final class QueuedVerification: @unchecked Sendable {
     let request: VerifyRequest
     let deadline: ContinuousClock.Instant
-    var continuation: CheckedContinuation<VerifyResponse, any Error>?
+    /// Delivers the answer; the service defers it until its lock is released.
+    var reply: ((Result<VerifyResponse, any Error>) -> Void)?
 
     init(request: VerifyRequest, deadline: ContinuousClock.Instant) {
         self.request = request
@@ -84,8 +86,8 @@ final class QueuedVerification: @unchecked Sendable {
     }
 
     func finish(throwing error: any Error) {
-        continuation?.resume(throwing: error)
-        continuation = nil
+        reply?(.failure(error))
+        reply = nil
     }
 }
 
