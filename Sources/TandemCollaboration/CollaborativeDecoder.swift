@@ -318,7 +318,7 @@ final class DecodingRun {
         fed = tokens.count
         tokens.append(token)
         drafts.append(draft)
-        if inflight == nil, let open = chunk, openRun(open).closed || !mayDraft { sendChunk() }
+        if inflight == nil, let open = chunk, closedChunk(at: open.start) != nil { sendChunk() }
     }
 
     /// With nothing in flight: commits drafted tokens the policy keeps local, opens a chunk
@@ -327,8 +327,7 @@ final class DecodingRun {
         precondition(inflight == nil)
         if chunk == nil {
             while committed < tokens.count && finishReason == nil {
-                if cloudEnabled && policy.isRisky(risk: drafts[0].risk)
-                    && policy.allows(chunk: options.chunkSize, offloaded: stats.offloadedTokens, generated: generatedCommitted) {
+                if opensChunk(at: committed, offloaded: stats.offloadedTokens) {
                     chunk = Chunk(start: committed, end: committed)
                     break
                 }
@@ -341,8 +340,14 @@ final class DecodingRun {
             return
         }
         dropPipelined()
-        let run = openRun(open)
-        if run.closed || (!mayDraft && run.length > 0) { sendChunk() }
+        if closedChunk(at: open.start) != nil { sendChunk() }
+    }
+
+    /// Whether the drafted token at `position`, all before it final, opens a chunk: it is risky
+    /// and the budget allows a chunk with `offloaded` tokens offloaded before it.
+    func opensChunk(at position: Int, offloaded: Int) -> Bool {
+        cloudEnabled && policy.isRisky(risk: drafts[position - committed].risk)
+            && policy.allows(chunk: options.chunkSize, offloaded: offloaded, generated: position - promptCount)
     }
 
     /// The chunk a risky run opened at `start` becomes once it is closed (or drafting has
@@ -355,18 +360,10 @@ final class DecodingRun {
         return Chunk(start: start, end: end)
     }
 
-    /// The risky run the open chunk covers among the drafted tokens (`OffloadPolicy.chunkRun`).
-    func openRun(_ open: Chunk) -> (length: Int, closed: Bool) {
-        policy.chunkRun(maxLength: options.chunkSize, known: tokens.count - open.start) { drafts[open.start - committed + $0].risk }
-    }
-
-    /// Sends the open chunk: its risky run (at most `chunkSize` tokens), ending at a stop token.
+    /// Sends the open chunk once its run is closed: its risky run (at most `chunkSize` tokens),
+    /// ending at a stop token.
     func sendChunk() {
-        guard var open = chunk, let cloud = decoder.cloud, let session else { return }
-        var end = open.start + openRun(open).length
-        if let stop = tokens[open.start..<end].firstIndex(where: stopTokens.contains) { end = stop + 1 }
-        guard end > open.start else { return }
-        open.end = end
+        guard let start = chunk?.start, let open = closedChunk(at: start), let cloud = decoder.cloud, let session else { return }
         chunk = open
         let request = verifyRequest(open, after: cloudLength)
         let context = Array(tokens[..<open.start])
@@ -417,8 +414,7 @@ final class DecodingRun {
             for p in pipelined { offloaded += p.chunk.end - p.chunk.start }
             if tokens[last.start..<last.end].contains(where: stopTokens.contains) { return }
             var start = last.end + (options.sampling.temperature == 0 ? 1 : 0)
-            while start < tokens.count && !(policy.isRisky(risk: drafts[start - committed].risk)
-                                            && policy.allows(chunk: options.chunkSize, offloaded: offloaded, generated: start - promptCount)) {
+            while start < tokens.count && !opensChunk(at: start, offloaded: offloaded) {
                 if stopTokens.contains(tokens[start]) { return }
                 start += 1
             }
@@ -430,16 +426,8 @@ final class DecodingRun {
             let (done, timeout, counter) = (DoneFlag(), options.timeout, byteCounter)
             let task = Task<Verdict, Never> {
                 defer { done.set() }
-                guard case .success(let id) = await session.value else { return .failure(.transport("no session")) }
-                let began = ContinuousClock.now
-                do {
-                    let exchange = try await withTimeout(timeout) { try await cloud.verify(session: id, request) }
-                    counter.add(up: exchange.bytesUp, down: exchange.bytesDown, milliseconds: (ContinuousClock.now - began).milliseconds)
-                    return .success((exchange.response, id))
-                } catch {
-                    counter.add(up: 0, down: 0, milliseconds: (ContinuousClock.now - began).milliseconds)
-                    return .failure(error as? VerifierError ?? .transport(String(describing: error)))
-                }
+                return await DecodingRun.verifyWithRecovery(cloud: cloud, session: session, request: request, context: [],
+                                                            timeout: timeout, bytes: counter, recovering: false)
             }
             pipelined.append(Pipelined(chunk: next, task: task, done: done))
         }
@@ -479,10 +467,11 @@ final class DecodingRun {
     let byteCounter = ByteCounter()
 
     /// Verify with one retry after a transient failure and one resync (new session with
-    /// the final context) after an evicted or mismatched session.
+    /// the final context) after an evicted or mismatched session; without `recovering`, one
+    /// try (a pipelined bet, which the loop resends itself).
     static func verifyWithRecovery(cloud: any CloudVerifier, session: Task<Result<String, VerifierError>, Never>,
                                    request: VerifyRequest, context: [TokenID], timeout: Double,
-                                   bytes: ByteCounter) async -> Verdict {
+                                   bytes: ByteCounter, recovering: Bool = true) async -> Verdict {
         var id: String
         switch await session.value {
         case .success(let value): id = value
@@ -499,7 +488,7 @@ final class DecodingRun {
                 return .success((exchange.response, id))
             } catch let error as VerifierError {
                 bytes.add(up: 0, down: 0, milliseconds: (ContinuousClock.now - began).milliseconds)
-                if Task.isCancelled { return .failure(error) }
+                if Task.isCancelled || !recovering { return .failure(error) }
                 if error.needsResync && !resynced {
                     resynced = true
                     do {
