@@ -171,9 +171,11 @@ public final class CloudService: @unchecked Sendable {
                     waiting[id, default: []].append(waiter)
                     serveWaiting(id)
                     // Nothing else may touch the session again: settle the wait at its deadline.
-                    Task { [weak self] in
-                        try? await Task.sleep(until: waiter.deadline)
-                        self?.locked { self?.serveWaiting(id) }
+                    if waiter.reply != nil {
+                        waiter.timer = Task { [weak self] in
+                            guard (try? await Task.sleep(until: waiter.deadline)) != nil else { return }
+                            self?.locked { self?.serveWaiting(id) }
+                        }
                     }
                 }
             }
@@ -219,6 +221,7 @@ public final class CloudService: @unchecked Sendable {
                             deadline: now() + (head.request.stallMilliseconds ?? 0) / 1000, mergeLimit: configuration.mergeLimit)
         job.reply = head.reply
         head.reply = nil
+        head.timer?.cancel()
         jobs[job.id] = job
         schedule(job)
     }

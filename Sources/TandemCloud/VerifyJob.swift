@@ -79,6 +79,8 @@ final class QueuedVerification: @unchecked Sendable {
     let deadline: ContinuousClock.Instant
     /// Delivers the answer; the service defers it until its lock is released.
     var reply: ((Result<VerifyResponse, any Error>) -> Void)?
+    /// Settles the wait at `deadline`; cancelled once the request leaves the line.
+    var timer: Task<Void, Never>?
 
     init(request: VerifyRequest, deadline: ContinuousClock.Instant) {
         self.request = request
@@ -88,6 +90,7 @@ final class QueuedVerification: @unchecked Sendable {
     func finish(throwing error: any Error) {
         reply?(.failure(error))
         reply = nil
+        timer?.cancel()
     }
 }
 

@@ -114,7 +114,6 @@ final class DecodingRun {
     struct Pipelined {
         var chunk: Chunk
         var task: Task<Verdict, Never>
-        var done: DoneFlag
     }
 
     typealias Verdict = Result<(VerifyResponse, session: String), VerifierError>
@@ -423,13 +422,12 @@ final class DecodingRun {
             stats.uploadedTokens += request.append.count + request.draft.count
             stats.cloudCalls += 1
             stats.pipelinedCalls += 1
-            let (done, timeout, counter) = (DoneFlag(), options.timeout, byteCounter)
+            let (timeout, counter) = (options.timeout, byteCounter)
             let task = Task<Verdict, Never> {
-                defer { done.set() }
-                return await DecodingRun.verifyWithRecovery(cloud: cloud, session: session, request: request, context: [],
+                await DecodingRun.verifyWithRecovery(cloud: cloud, session: session, request: request, context: [],
                                                             timeout: timeout, bytes: counter, recovering: false)
             }
-            pipelined.append(Pipelined(chunk: next, task: task, done: done))
+            pipelined.append(Pipelined(chunk: next, task: task))
         }
     }
 
