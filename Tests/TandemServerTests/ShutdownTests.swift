@@ -14,21 +14,24 @@ import TandemTestSupport
         let engine = try Engine(path: try await TestModel.qwen05.path(), batchInvariant: true)
         let cloud = CloudService(engine: engine, configuration: CloudConfiguration(modelName: "m"))
         let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = TandemServer.makeApplication(cloud: cloud, configuration: ServerConfiguration(port: 0)) { continuation.yield($0) }
+        // A loopback address no other test listens on: once this server stops, nothing in the
+        // process (another test's server handed the same free port, or a client connection
+        // whose ephemeral port happens to equal it) can answer a connect to it.
+        let host = "127.0.0.7"
+        let app = TandemServer.makeApplication(cloud: cloud, configuration: ServerConfiguration(host: host, port: 0)) { continuation.yield($0) }
         let group = TandemServer.serviceGroup(app)
         let running = Task { try await group.run() }
         var iterator = ports.makeAsyncIterator()
-        let server = TestServer(port: try #require(await iterator.next()), cloud: cloud)
+        let server = TestServer(host: host, port: try #require(await iterator.next()), cloud: cloud)
 
         let inFlight = Task {
             try await server.send(.POST, "/v1/completions", body: #"{"prompt": "def fib(n):", "max_tokens": 40, "temperature": 0}"#, key: nil)
         }
-        var waited = 0
-        while !cloud.prometheusText().contains("tandem_queue_depth 1\n"), waited < 500 {
-            try await Task.sleep(for: .milliseconds(10))
-            waited += 1
-        }
         let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(60)   // a loaded CI machine can be slow to start it
+        while !cloud.prometheusText().contains("tandem_queue_depth 1\n"), clock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
         let began = clock.now
         await group.triggerGracefulShutdown()
         let answer = try await inFlight.value
@@ -37,7 +40,7 @@ import TandemTestSupport
         #expect(answer.body.contains("\"completion_tokens\":40"))
         try await running.value
         let stopped = clock.now
-        #expect(throws: RawConnectionError.self) { try RawConnection(port: server.port) }   // nobody listens
+        #expect(throws: RawConnectionError.self) { try RawConnection(host: host, port: server.port) }   // nobody listens
         print("graceful shutdown: in-flight answer after \(answered - began), stopped after \(stopped - began), refused after \(clock.now - began)")
         #expect(throws: ErrorResponse.self) { try cloud.createSession(CreateSessionRequest()) }
     }

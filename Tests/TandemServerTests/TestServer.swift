@@ -12,9 +12,10 @@ import TandemTestSupport
 /// with an API key.
 struct TestServer: Sendable {
     static let apiKey = "test-key"
+    var host = "127.0.0.1"
     let port: Int
     let cloud: CloudService
-    var base: String { "http://127.0.0.1:\(port)" }
+    var base: String { "http://\(host):\(port)" }
 
     static func start() async throws -> TestServer {
         let engine = try Engine(path: try await TestModel.qwen05.path(), batchInvariant: true)
