@@ -14,7 +14,8 @@ public struct CloudConfiguration: Sendable {
     public var maxContextLength: Int?
     /// Most draft tokens in one verification.
     public var maxDraft: Int
-    /// Unseen context tokens that ride in a verification chunk rather than a prefill first.
+    /// Most tokens (unseen context, the one re-run for its row, and the draft) a verification
+    /// runs in one pass; a longer one runs its context as a prefill first.
     public var mergeLimit: Int
     /// Most rows a scored prompt returns per step.
     public var maxRowsPerPiece: Int

@@ -32,7 +32,9 @@ final class VerifyJob: CloudJob, @unchecked Sendable {
         context = session.tokens + request.append
         feed = Array(context[start...]) + request.draft
         let tail = context.count - start
-        segments = tail > mergeLimit
+        // One pass when everything fits the merge limit (the batched kernels' tile: one more
+        // token costs a second tile); else the context first, then the chunk's own pass.
+        segments = tail + request.draft.count > mergeLimit
             ? [.prefill(tail - 1), .verification(1 + request.draft.count)]
             : [.verification(tail + request.draft.count, outputs: 1 + request.draft.count)]
     }

@@ -72,9 +72,10 @@ public struct CollaborationOptions: Sendable {
     public var timeout: Double
     /// With nothing to verify, send the committed tokens the cloud has not seen once there
     /// are this many, so a verification carries little more than its chunk (0: never). The
-    /// default is the cloud's merge limit and batched-kernel tile (16 tokens): below it a
-    /// verification with its append costs one pass anyway, and an earlier sync only adds a
-    /// pass that the next verification may have to wait for.
+    /// default fills the cloud's merge limit and batched-kernel tile (16 tokens) with the
+    /// token the session runs again for its row: one pass. Below it a verification with its
+    /// append costs one pass anyway, and an earlier sync only adds a pass that the next
+    /// verification may have to wait for; at 16 a sync took two.
     public var syncThreshold: Int
     /// Tokens per cloud `generate` call in cloud mode.
     public var cloudStep: Int
@@ -83,7 +84,7 @@ public struct CollaborationOptions: Sendable {
 
     public init(mode: CollaborationMode = .tandem, maxTokens: Int = 256, sampling: SamplingParameters = .greedy,
                 policy: OffloadPolicy = OffloadPolicy(), chunkSize: Int = 4, stallFree: Bool = true, lookahead: Int = 64,
-                minimumSpeculation: Double = 0.05, timeout: Double = 10, syncThreshold: Int = 16, cloudStep: Int = 16, stopTokens: Set<TokenID>? = nil,
+                minimumSpeculation: Double = 0.05, timeout: Double = 10, syncThreshold: Int = 15, cloudStep: Int = 16, stopTokens: Set<TokenID>? = nil,
                 router: TokenRouter? = nil, queryPolicy: QueryRoutingPolicy? = nil, pipelineDepth: Int = 4) {
         self.mode = mode
         self.maxTokens = maxTokens

@@ -125,6 +125,37 @@ import TandemProtocol
         await cloud.shutdown()
     }
 
+    /// A verification runs in one engine pass while its tokens (unseen context, the last held
+    /// token run again for its row, the draft) fit the merge limit, the batched kernels' tile;
+    /// past it, the context runs as a prefill first. A device's sync of 15 tokens after an
+    /// accepted chunk is 16 tokens: one pass (two tiles of the batched kernel cost more than a
+    /// prefill and a few-token pass).
+    @Test func aVerificationFittingTheMergeLimitIsOnePass() async throws {
+        let engine = try await sharedEngine.value
+        let cloud = CloudService(engine: engine, configuration: CloudConfiguration(modelName: "t", tokenBudget: 64, mergeLimit: 16))
+        cloud.start()
+        let context = try chatPrompt(engine, "Write a Python function that returns the sum of a list.")
+        let continuation = try greedyContinuation(engine, context, count: 64)
+        let session = try cloud.createSession(CreateSessionRequest(context: context))
+        var held = context.count
+        // Each call starts right after an accepted chunk, so the cache holds every token.
+        func passes(append: Int, draft: Int) async throws -> Int {
+            let before = cloud.metricsSnapshot().steps
+            let tokens = Array(continuation[(held - context.count)...].prefix(append + draft))
+            let answer = try await cloud.verify(session: session.sessionID, VerifyRequest(
+                contextLength: held, append: Array(tokens[..<append]), draft: Array(tokens[append...]), topK: 1))
+            #expect(answer.accepted == draft && answer.correction == nil)
+            held = answer.contextLength
+            return cloud.metricsSnapshot().steps - before
+        }
+        _ = try await passes(append: 0, draft: 2)            // the prompt's prefill, then the first chunk
+        #expect(try await passes(append: 15, draft: 0) == 1)  // a sync: 1 + 15 tokens
+        #expect(try await passes(append: 12, draft: 3) == 1)  // 1 + 12 + 3
+        #expect(try await passes(append: 13, draft: 3) == 2)  // 17: a prefill of 13, then 1 + 3
+        #expect(try await passes(append: 16, draft: 0) == 2)  // 17: a prefill of 16, then a pass for the row
+        await cloud.shutdown()
+    }
+
     @Test func concurrentSessionsPackedTogetherGetTheirOwnAnswers() async throws {
         let engine = try await sharedEngine.value
         let cloud = CloudService(engine: engine, configuration: CloudConfiguration(modelName: "t", tokenBudget: 128))
