@@ -2,6 +2,7 @@ import Foundation
 import TandemCloud
 import TandemCollaboration
 import TandemEngine
+import TandemProtocol
 import TandemServer
 import Testing
 
@@ -37,6 +38,29 @@ import Testing
             #expect(remote.stats.cloudCalls - remote.stats.droppedCalls == local.stats.cloudCalls - local.stats.droppedCalls)
             #expect(remote.stats.bytesUp > 0 && remote.stats.bytesDown > 0)
         }
+    }
+
+    /// Queued verifications hold their connections while they wait in their sessions' lines,
+    /// so one client shared by several pipelined generations keeps more than eight open at
+    /// once (AsyncHTTPClient's default per host; a request over it waited for a connection and
+    /// failed after the connect timeout).
+    @Test func moreThanEightWaitingRequestsShareOneClient() async throws {
+        let port = try await Self.server.value
+        let verifier = HTTPVerifier(url: "http://127.0.0.1:\(port)", apiKey: Self.key, timeout: .seconds(60))
+        let context = try await Pair.shared.chatPrompt("Say hi.")
+        var sessions: [String] = []
+        for _ in 0..<12 { sessions.append(try await verifier.createSession(CreateSessionRequest(context: context)).response.sessionID) }
+        // Each bets on a context one token longer than its session holds: it waits until the
+        // session closes.
+        let waiting = sessions.map { id in
+            Task { try? await verifier.verify(session: id, VerifyRequest(contextLength: context.count + 1, draft: [42], topK: 1, queue: true)) }
+        }
+        try await Task.sleep(for: .seconds(1))
+        let began = ContinuousClock.now
+        let extra = try await verifier.createSession(CreateSessionRequest(context: context))
+        #expect(ContinuousClock.now - began < .seconds(4), "a request beside twelve waiting ones waited for a connection")
+        for id in sessions + [extra.response.sessionID] { await verifier.closeSession(id) }
+        for task in waiting { #expect(await task.value == nil) }   // ended by the close, not answered
     }
 
     /// The stateless adapters against `tandem serve`'s OpenAI (vLLM `prompt_logprobs`) and
