@@ -68,17 +68,14 @@ public final class HTTPVerifier: CloudVerifier {
 
 /// One JSON POST with a deadline; transport failures become `VerifierError`s.
 enum HTTPTransport {
-    /// Connections one client keeps to the cloud at most.
-    static let connectionsPerHost = 256
-
     static func client() -> HTTPClient {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.retryConnectionEstablishment = false
         // A queued verification holds its connection while it waits in its session's line:
-        // up to `pipelineDepth` (plus a sync) per generation sharing this client. With the
-        // default of 8, a ninth request waited for a free one and failed after the connect
-        // timeout (eight pipelined generations at once lost verifications that way).
-        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = HTTPTransport.connectionsPerHost
+        // up to `pipelineDepth` (plus a sync) per generation sharing this client. With
+        // AsyncHTTPClient's default of 8, a ninth request waited for a free one and failed
+        // after the connect timeout (eight pipelined generations at once lost verifications).
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 256
         configuration.timeout.connect = .seconds(5)
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
