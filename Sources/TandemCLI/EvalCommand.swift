@@ -66,8 +66,8 @@ struct EvalOptions: ParsableArguments {
     @Option(help: "Most verifications in flight: past the first, a risky chunk goes as soon as it is drafted, betting the ones before it are accepted whole (1: one at a time).")
     var pipeline = CollaborationOptions().pipelineDepth
 
-    @Option(name: .customLong("sync-ahead"), help: "With nothing to verify, send committed tokens the cloud has not seen once there are this many (0: only with verifications).")
-    var syncAhead = CollaborationOptions().syncThreshold
+    @Option(name: .customLong("sync-ahead"), help: "With nothing to verify, send committed tokens the cloud has not seen once there are this many (0: only with verifications; default: one less than the merge limit the cloud states, so a sync is one pass).")
+    var syncAhead: Int?
 
     @Option(help: "Calibration from `tandem profile`: a budget sweep point takes its threshold from it (default: the device's shipped calibration, if it has one).")
     var profile: String?
@@ -105,7 +105,7 @@ struct EvalOptions: ParsableArguments {
         _ = try parsedSweep()
         guard timeout > 0 && timeout.isFinite else { throw ValidationError("--timeout must be positive") }
         _ = try verifierAPI(cloudAPI)
-        guard syncAhead >= 0 else { throw ValidationError("--sync-ahead must be 0 or more") }
+        guard (syncAhead ?? 0) >= 0 else { throw ValidationError("--sync-ahead must be 0 or more") }
         guard pipeline >= 1 else { throw ValidationError("--pipeline must be 1 or more") }
         guard lookahead >= 0 else { throw ValidationError("--lookahead must be 0 or more") }
         guard !interleave || concurrency == 1 else { throw ValidationError("--interleave runs one task at a time: use it with --concurrency 1") }
@@ -186,7 +186,7 @@ struct EvalOptions: ParsableArguments {
             \(describe); modes \(modes.map(\.rawValue).joined(separator: ",")); sweep \(sweep ?? "none"); \
             device \(device), cloud \(remoteCloud ? cloud : cloud + " (own `tandem serve` process)"), \(threads) thread(s) each\
             \(cores > 1 && !remoteCloud ? " on separate cores" : ""); link \(link ?? "none"); concurrency \(concurrency)\(interleave ? ", interleaved task by task" : ""); \
-            max tokens \(maxTokens), chunk \(chunk)\(stallFree ? "" : ", stall-free pipeline off"), lookahead \(lookahead), sync ahead \(syncAhead), pipeline \(pipeline), cloud timeout \(Int(timeout)) s; greedy. Machine: \(machineDescription()).
+            max tokens \(maxTokens), chunk \(chunk)\(stallFree ? "" : ", stall-free pipeline off"), lookahead \(lookahead), sync ahead \(syncAhead.map(String.init) ?? "the cloud's merge limit − 1"), pipeline \(pipeline), cloud timeout \(Int(timeout)) s; greedy. Machine: \(machineDescription()).
             """ + (total > skipped ? " This run: \(String(format: "%.0f", wall)) s wall for \(total - skipped) runs." : "")
             let summaries = try output.writeSummary(title: "tandem eval \(task)", header: header)
             await server?.stop()

@@ -86,8 +86,8 @@ struct GenerateCommand: AsyncParsableCommand {
     @Option(help: "Most verifications in flight: past the first, a risky chunk goes as soon as it is drafted, betting the ones before it are accepted whole (1: one at a time).")
     var pipeline = CollaborationOptions().pipelineDepth
 
-    @Option(name: .customLong("sync-ahead"), help: "With nothing to verify, send committed tokens the cloud has not seen once there are this many (0: only with verifications).")
-    var syncAhead = CollaborationOptions().syncThreshold
+    @Option(name: .customLong("sync-ahead"), help: "With nothing to verify, send committed tokens the cloud has not seen once there are this many (0: only with verifications; default: one less than the merge limit the cloud states, so a sync is one pass).")
+    var syncAhead: Int?
 
     @Option(help: "Emulated network, e.g. rtt=80ms,jitter=10ms,up=20mbit,down=50mbit,loss=0.01.")
     var link: String?
@@ -108,7 +108,7 @@ struct GenerateCommand: AsyncParsableCommand {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         guard cloudThreads >= 1 else { throw ValidationError("--cloud-threads must be at least 1") }
         if let chunk, chunk < 1 { throw ValidationError("--chunk must be at least 1") }
-        guard syncAhead >= 0 else { throw ValidationError("--sync-ahead must be 0 or more") }
+        guard (syncAhead ?? 0) >= 0 else { throw ValidationError("--sync-ahead must be 0 or more") }
         guard pipeline >= 1 else { throw ValidationError("--pipeline must be 1 or more") }
         guard lookahead >= 0 else { throw ValidationError("--lookahead must be 0 or more") }
         if mode == .queryRouting && queryPolicy == nil { throw ValidationError("--mode query-routing needs --query-policy FILE (made by tandem route train)") }

@@ -48,6 +48,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-body-kb"), help: "Largest request body, KiB.")
     var maxBodyKB = 4096
 
+    @Option(name: .customLong("merge-limit"), help: "Most tokens a verification runs in one pass (unseen context, one re-run token, the draft); sessions state it so devices sync one less. The default is the batched kernels' tile.")
+    var mergeLimit = CloudConfiguration(modelName: "").mergeLimit
+
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535") }
@@ -56,6 +59,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard kvMemoryMB >= 1 else { throw ValidationError("--kv-memory-mb must be at least 1") }
         guard maxQueue >= 1 else { throw ValidationError("--max-queue must be at least 1") }
         guard maxBodyKB >= 1 else { throw ValidationError("--max-body-kb must be at least 1") }
+        guard mergeLimit >= 2 else { throw ValidationError("--merge-limit must be at least 2 (the re-run token and one more)") }
         guard SchedulingPolicy(rawValue: scheduler) != nil else {
             throw ValidationError("--scheduler must be one of: \(SchedulingPolicy.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -67,7 +71,7 @@ struct ServeCommand: AsyncParsableCommand {
         let name = URL(fileURLWithPath: model).pathExtension == "gguf" ? URL(fileURLWithPath: model).deletingPathExtension().lastPathComponent : model
         let cloud = CloudService(engine: engine, configuration: CloudConfiguration(
             modelName: name, policy: SchedulingPolicy(rawValue: scheduler)!, tokenBudget: tokenBudget, maxSessions: maxSessions,
-            kvMemoryBytes: kvMemoryMB << 20, maxQueue: maxQueue))
+            kvMemoryBytes: kvMemoryMB << 20, maxQueue: maxQueue, mergeLimit: mergeLimit))
         let server = ServerConfiguration(host: host, port: port, apiKeys: apiKeys, maxBodyBytes: maxBodyKB << 10)
         let app = TandemServer.makeApplication(cloud: cloud, configuration: server) { [host, scheduler] port in
             printError("tandem serve: \(name) on http://\(host):\(port) (scheduler \(scheduler))")

@@ -104,7 +104,7 @@ public final class CloudService: @unchecked Sendable {
             serveAllWaiting()   // an eviction may have ended a line
             metrics.sessionsCreated += 1
             return CreateSessionResponse(sessionID: id, contextLength: session.tokens.count, maxContextLength: maxContextLength,
-                                         vocabularySize: vocabularySize, model: configuration.modelName)
+                                         vocabularySize: vocabularySize, model: configuration.modelName, mergeLimit: configuration.mergeLimit)
         }
     }
 

@@ -71,12 +71,16 @@ public struct CollaborationOptions: Sendable {
     /// Seconds to wait for one cloud answer before retrying, then going on alone.
     public var timeout: Double
     /// With nothing to verify, send the committed tokens the cloud has not seen once there
-    /// are this many, so a verification carries little more than its chunk (0: never). The
-    /// default fills the cloud's merge limit and batched-kernel tile (16 tokens) with the
-    /// token the session runs again for its row: one pass. Below it a verification with its
-    /// append costs one pass anyway, and an earlier sync only adds a pass that the next
-    /// verification may have to wait for; at 16 a sync took two.
-    public var syncThreshold: Int
+    /// are this many, so a verification carries little more than its chunk (0: never). nil:
+    /// one less than the merge limit the cloud states when the session opens (its batched
+    /// kernels' tile, 16 for `tandem serve`), so that with the token the session runs again
+    /// for its row a sync is one pass; `fallbackSyncThreshold` if it states none. Below it a
+    /// verification with its append costs one pass anyway, and an earlier sync only adds a
+    /// pass that the next verification may have to wait for; one token more takes two.
+    public var syncThreshold: Int?
+    /// The sync threshold with a cloud that states no merge limit: one pass of
+    /// `tandem serve`'s default.
+    public static let fallbackSyncThreshold = 15
     /// Tokens per cloud `generate` call in cloud mode.
     public var cloudStep: Int
     /// Tokens that end generation (nil: the tokenizer's end-of-generation tokens).
@@ -84,7 +88,7 @@ public struct CollaborationOptions: Sendable {
 
     public init(mode: CollaborationMode = .tandem, maxTokens: Int = 256, sampling: SamplingParameters = .greedy,
                 policy: OffloadPolicy = OffloadPolicy(), chunkSize: Int = 4, stallFree: Bool = true, lookahead: Int = 64,
-                minimumSpeculation: Double = 0.05, timeout: Double = 10, syncThreshold: Int = 15, cloudStep: Int = 16, stopTokens: Set<TokenID>? = nil,
+                minimumSpeculation: Double = 0.05, timeout: Double = 10, syncThreshold: Int? = nil, cloudStep: Int = 16, stopTokens: Set<TokenID>? = nil,
                 router: TokenRouter? = nil, queryPolicy: QueryRoutingPolicy? = nil, pipelineDepth: Int = 4) {
         self.mode = mode
         self.maxTokens = maxTokens

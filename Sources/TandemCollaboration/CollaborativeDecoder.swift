@@ -144,6 +144,7 @@ final class DecodingRun {
     var syncDone: DoneFlag?
     var cloudLength = 0
     var session: Task<Result<String, VerifierError>, Never>?
+    let terms = SessionTerms()
     var cloudEnabled: Bool
     var consecutiveFailures = 0
     var finishReason: String?
@@ -251,11 +252,11 @@ final class DecodingRun {
     /// them, nothing is open or in flight, and the cloud keeps context. The session takes
     /// them on while the device drafts, so the next verification carries only its chunk.
     func sync() {
-        guard options.syncThreshold > 0, cloudEnabled, policy.budget > 0, chunk == nil, inflight == nil,
-              committed - cloudLength >= options.syncThreshold, syncDone?.isSet ?? true,
+        guard let threshold = syncThreshold, threshold > 0, cloudEnabled, policy.budget > 0, chunk == nil, inflight == nil,
+              committed - cloudLength >= threshold, syncDone?.isSet ?? true,
               let cloud = decoder.cloud, cloud.keepsContext, let session else { return }
         let request = VerifyRequest(contextLength: cloudLength, append: Array(tokens[cloudLength..<committed]), draft: [],
-                                    topK: 1, stallMilliseconds: deviceMillisecondsPerToken * Double(options.syncThreshold))
+                                    topK: 1, stallMilliseconds: deviceMillisecondsPerToken * Double(threshold))
         cloudLength = committed
         stats.uploadedTokens += request.append.count
         stats.syncCalls += 1
@@ -269,6 +270,14 @@ final class DecodingRun {
             let exchange = try? await withTimeout(timeout) { try await cloud.verify(session: id, request) }
             counter.add(up: exchange?.bytesUp ?? 0, down: exchange?.bytesDown ?? 0, milliseconds: (ContinuousClock.now - began).milliseconds)
         }
+    }
+
+    /// Committed tokens a sync carries (`CollaborationOptions.syncThreshold`); nil while it
+    /// depends on the cloud's merge limit and the session has not answered yet.
+    var syncThreshold: Int? {
+        if let set = options.syncThreshold { return set }
+        guard let stated = terms.value else { return nil }
+        return stated.mergeLimit.map { max(1, $0 - 1) } ?? CollaborationOptions.fallbackSyncThreshold
     }
 
     /// Whether the device may draft another token: no stop token drafted yet and the
@@ -620,12 +629,12 @@ final class DecodingRun {
         let sampling = options.sampling
         let request = CreateSessionRequest(context: context, sampling: SamplingOptions(
             temperature: sampling.temperature, topP: sampling.topP, topK: sampling.topK, seed: sampling.seed))
-        let timeout = options.timeout
-        let counter = byteCounter
+        let (timeout, counter, terms) = (options.timeout, byteCounter, terms)
         session = Task {
             do {
                 let exchange = try await withTimeout(timeout) { try await cloud.createSession(request) }
                 counter.add(up: exchange.bytesUp, down: exchange.bytesDown, milliseconds: 0)
+                terms.record(SessionTerms.Stated(mergeLimit: exchange.response.mergeLimit))
                 return .success(exchange.response.sessionID)
             } catch let error as VerifierError {
                 return .failure(error)

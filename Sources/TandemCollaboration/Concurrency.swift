@@ -8,6 +8,17 @@ final class DoneFlag: Sendable {
     var isSet: Bool { flag.withLock { $0 } }
 }
 
+/// What the cloud stated when the session opened, recorded by the session's task and read
+/// by the decoding loop without waiting (nil until it answers).
+final class SessionTerms: Sendable {
+    struct Stated {
+        var mergeLimit: Int?
+    }
+    private let stated = Mutex<Stated?>(nil)
+    func record(_ value: Stated) { stated.withLock { $0 = value } }
+    var value: Stated? { stated.withLock { $0 } }
+}
+
 /// Bytes and cloud time counted by tasks, drained into the statistics by the loop.
 final class ByteCounter: Sendable {
     struct Totals {

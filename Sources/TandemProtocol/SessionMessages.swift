@@ -37,15 +37,20 @@ public struct CreateSessionResponse: Codable, Sendable, Equatable {
     public var maxContextLength: Int
     public var vocabularySize: Int
     public var model: String
+    /// Most tokens one verification runs in a single engine pass: the context the session
+    /// has not seen, its last held token run again for the first row, and the draft. A device
+    /// syncs one less than this so a sync costs one pass. Absent: the cloud does not say.
+    public var mergeLimit: Int?
 
     public init(protocolVersion: Int = TandemAPI.version, sessionID: String, contextLength: Int,
-                maxContextLength: Int, vocabularySize: Int, model: String) {
+                maxContextLength: Int, vocabularySize: Int, model: String, mergeLimit: Int? = nil) {
         self.protocolVersion = protocolVersion
         self.sessionID = sessionID
         self.contextLength = contextLength
         self.maxContextLength = maxContextLength
         self.vocabularySize = vocabularySize
         self.model = model
+        self.mergeLimit = mergeLimit
     }
 
     enum CodingKeys: String, CodingKey {
@@ -55,6 +60,7 @@ public struct CreateSessionResponse: Codable, Sendable, Equatable {
         case contextLength = "context_length"
         case maxContextLength = "max_context_length"
         case vocabularySize = "vocabulary_size"
+        case mergeLimit = "merge_limit"
     }
 }
 

@@ -26,6 +26,13 @@ import TandemProtocol
         #expect(request == VerifyRequest(contextLength: 3, draft: [1]))
         let create = try JSONDecoder().decode(CreateSessionRequest.self, from: Data("{}".utf8))
         #expect(create.context.isEmpty && create.sampling == .greedy && create.protocolVersion == nil)
+        // A session answer states the cloud's merge limit; one from a cloud that does not is still read.
+        let opened = CreateSessionResponse(sessionID: "s", contextLength: 3, maxContextLength: 64, vocabularySize: 10, model: "m", mergeLimit: 16)
+        let text = String(decoding: try JSONEncoder().encode(opened), as: UTF8.self)
+        #expect(text.contains("\"merge_limit\":16"))
+        #expect(try JSONDecoder().decode(CreateSessionResponse.self, from: Data(text.utf8)) == opened)
+        let silent = try JSONDecoder().decode(CreateSessionResponse.self, from: Data(text.replacingOccurrences(of: ",\"merge_limit\":16", with: "").utf8))
+        #expect(silent.mergeLimit == nil && silent.sessionID == "s")
     }
 
     @Test func malformedMessagesDoNotDecode() {

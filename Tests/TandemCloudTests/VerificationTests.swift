@@ -137,6 +137,7 @@ import TandemProtocol
         let context = try chatPrompt(engine, "Write a Python function that returns the sum of a list.")
         let continuation = try greedyContinuation(engine, context, count: 64)
         let session = try cloud.createSession(CreateSessionRequest(context: context))
+        #expect(session.mergeLimit == 16)   // stated, so devices sync one less
         var held = context.count
         // Each call starts right after an accepted chunk, so the cache holds every token.
         func passes(append: Int, draft: Int) async throws -> Int {

@@ -24,7 +24,7 @@ actor Pair {
 
     /// Generates with `mode` through the in-process cloud.
     func run(_ prompt: [TokenID], mode: CollaborationMode, maxTokens: Int = 24, policy: OffloadPolicy = OffloadPolicy(),
-             stallFree: Bool = true, router: TokenRouter? = nil, chunkSize: Int = 4, syncThreshold: Int = 8, pipelineDepth: Int = 4,
+             stallFree: Bool = true, router: TokenRouter? = nil, chunkSize: Int = 4, syncThreshold: Int? = 8, pipelineDepth: Int = 4,
              wrap: (any CloudVerifier) -> any CloudVerifier = { $0 }) async throws -> CollaborationResult {
         let (device, cloud) = try await engines()
         // A generous timeout: these tests check identities, and a loaded CI machine must not
