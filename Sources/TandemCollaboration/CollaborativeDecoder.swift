@@ -140,7 +140,7 @@ final class DecodingRun {
     var inflightDone: DoneFlag?
     var pipelined: [Pipelined] = []     // sent past the in-flight chunk, in order (see `pipeline()`)
     var abandoned: [Task<Verdict, Never>] = []  // dropped pipelined calls, awaited at the end
-    var syncing: Task<Void, Never>?     // a sync in flight (see `sync()`)
+    var syncing: Task<Bool, Never>?     // a sync in flight, true once the cloud took it (see `sync()`)
     var syncDone: DoneFlag?
     var cloudLength = 0
     var session: Task<Result<String, VerifierError>, Never>?
@@ -263,12 +263,13 @@ final class DecodingRun {
         let (previous, done, counter, timeout) = (syncing, DoneFlag(), byteCounter, options.timeout)
         syncDone = done
         syncing = Task {
-            await previous?.value
+            _ = await previous?.value
             defer { done.set() }
-            guard case .success(let id) = await session.value else { return }
+            guard case .success(let id) = await session.value else { return false }
             let began = ContinuousClock.now
             let exchange = try? await withTimeout(timeout) { try await cloud.verify(session: id, request) }
             counter.add(up: exchange?.bytesUp ?? 0, down: exchange?.bytesDown ?? 0, milliseconds: (ContinuousClock.now - began).milliseconds)
+            return exchange != nil
         }
     }
 
@@ -369,7 +370,9 @@ final class DecodingRun {
     }
 
     /// Sends the open chunk once its run is closed: its risky run (at most `chunkSize` tokens),
-    /// ending at a stop token.
+    /// ending at a stop token. Behind a sync still in flight it goes at once, queued in the
+    /// session's line for the context the sync brings (a round trip sooner than after the
+    /// sync's answer); if the sync fails, it is sent again as the sync's successor would be.
     func sendChunk() {
         guard let start = chunk?.start, let open = closedChunk(at: start), let cloud = decoder.cloud, let session else { return }
         chunk = open
@@ -382,27 +385,46 @@ final class DecodingRun {
         let timeout = options.timeout
         let counter = byteCounter
         let previous = syncing
+        let queued = previous != nil && !(syncDone?.isSet ?? true) ? verifyRequest(open, after: cloudLength, queued: true) : nil
         syncing = nil
         syncDone = nil
         inflightDone = done
         inflight = Task {
-            await previous?.value
-            let verdict = await DecodingRun.verifyWithRecovery(cloud: cloud, session: session, request: request, context: context,
-                                                               timeout: timeout, bytes: counter)
-            done.set()
-            return verdict
+            defer { done.set() }
+            if let queued, let previous {
+                if let verdict = await DecodingRun.verify(queued, behind: previous, cloud: cloud, session: session, timeout: timeout, bytes: counter) {
+                    return verdict
+                }
+                counter.add(up: 0, down: 0, milliseconds: 0, resent: true)
+            } else {
+                _ = await previous?.value
+            }
+            return await DecodingRun.verifyWithRecovery(cloud: cloud, session: session, request: request, context: context,
+                                                        timeout: timeout, bytes: counter)
         }
     }
 
-    /// The verification of `chunk` by a session holding `tokens[..<held]`.
-    func verifyRequest(_ chunk: Chunk, after held: Int, queued: Bool = false) -> VerifyRequest {
+    /// A verification queued behind the sync in flight: its answer, or nil if the sync or the
+    /// call failed (the call is cancelled and finished when this returns).
+    static func verify(_ request: VerifyRequest, behind sync: Task<Bool, Never>, cloud: any CloudVerifier,
+                       session: Task<Result<String, VerifierError>, Never>, timeout: Double, bytes: ByteCounter) async -> Verdict? {
+        async let bet = verifyWithRecovery(cloud: cloud, session: session, request: request, context: [], timeout: timeout,
+                                           bytes: bytes, recovering: false)
+        guard await sync.value, case .success(let answer) = await bet else { return nil }
+        return .success(answer)
+    }
+
+    /// The verification of `chunk` by a session holding `tokens[..<held]`. `queued`: it waits
+    /// in the session's line until the session holds that context (checked by hash); with
+    /// `afterChunk` it also bets on the free token after the chunk in flight before it.
+    func verifyRequest(_ chunk: Chunk, after held: Int, queued: Bool = false, afterChunk: Bool = false) -> VerifyRequest {
         let probabilities: [Float]? = options.sampling.temperature > 0
             ? (chunk.start..<chunk.end).map { drafts[$0 - committed].probability } : nil
         return VerifyRequest(contextLength: held, append: Array(tokens[held..<chunk.start]), draft: Array(tokens[chunk.start..<chunk.end]),
                              draftProbabilities: probabilities, topK: 1,
                              stallMilliseconds: options.stallFree ? deviceMillisecondsPerToken * Double(speculationLimit) : 0,
                              queue: queued, contextHash: queued ? ContextHash.of(tokens[..<held]) : nil,
-                             nextToken: queued && options.sampling.temperature == 0 && held < chunk.start ? tokens[held] : nil)
+                             nextToken: afterChunk && options.sampling.temperature == 0 && held < chunk.start ? tokens[held] : nil)
     }
 
     // MARK: - Pipelining
@@ -427,7 +449,7 @@ final class DecodingRun {
                 start += 1
             }
             guard start < tokens.count, start - promptCount < options.maxTokens, let next = closedChunk(at: start) else { return }
-            let request = verifyRequest(next, after: last.end, queued: true)
+            let request = verifyRequest(next, after: last.end, queued: true, afterChunk: true)
             stats.uploadedTokens += request.append.count + request.draft.count
             stats.cloudCalls += 1
             stats.pipelinedCalls += 1

@@ -1,3 +1,4 @@
+import Synchronization
 import TandemCollaboration
 import TandemEngine
 import Testing
@@ -74,13 +75,21 @@ import Testing
 
     /// Committed tokens sent ahead (syncs) move work off the verification's critical path and
     /// change nothing else: same tokens, provenance, offload and cloud calls.
+    /// A chunk opened while a sync is in flight goes at once, queued behind it.
     @Test func sendingCommittedTokensAheadDoesNotChangeTheTokens() async throws {
-        var syncs = 0
+        var syncs = 0, queuedBehindSync = 0
         let policy = OffloadPolicy(riskThreshold: 0.3, budget: 1)
         for text in identityPrompts.prefix(6) {
             let prompt = try await Pair.shared.chatPrompt(text)
+            let recorder = Mutex<RecordingCloud?>(nil)
             // One chunk at a time: pipelined calls would make the counts depend on timing.
-            let ahead = try await Pair.shared.run(prompt, mode: .tandem, maxTokens: 64, policy: policy, syncThreshold: 4, pipelineDepth: 1)
+            let ahead = try await Pair.shared.run(prompt, mode: .tandem, maxTokens: 64, policy: policy, syncThreshold: 4, pipelineDepth: 1) { inner in
+                let wrapped = RecordingCloud(inner)
+                recorder.withLock { $0 = wrapped }
+                return wrapped
+            }
+            // Queued with no pipelining: only behind a sync.
+            queuedBehindSync += recorder.withLock { $0!.verifications.filter { $0.queue && !$0.draft.isEmpty && $0.nextToken == nil }.count }
             let not = try await Pair.shared.run(prompt, mode: .tandem, maxTokens: 64, policy: policy, syncThreshold: 0, pipelineDepth: 1)
             #expect(ahead.tokens == not.tokens, "\(text)")
             #expect(ahead.provenance == not.provenance, "\(text)")
@@ -92,6 +101,6 @@ import Testing
             #expect(not.stats.syncCalls == 0 && ahead.stats.warnings.isEmpty)
             syncs += ahead.stats.syncCalls
         }
-        #expect(syncs > 0)
+        #expect(syncs > 0 && queuedBehindSync > 0, "\(syncs) syncs, \(queuedBehindSync) chunks queued behind one")
     }
 }

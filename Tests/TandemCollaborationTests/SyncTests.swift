@@ -3,28 +3,30 @@ import TandemCollaboration
 import TandemProtocol
 import Testing
 
-/// The real in-process cloud, stating another merge limit when a session opens and
-/// recording how many tokens each sync (a verification of nothing) carries.
-final class StatedMergeLimit: CloudVerifier {
+/// The real in-process cloud, recording every verification it is sent and, when asked,
+/// stating another merge limit when a session opens.
+final class RecordingCloud: CloudVerifier {
     let inner: any CloudVerifier
-    let stated: Int?
-    private let syncs = Mutex<[Int]>([])
+    let stated: Int??
+    private let requests = Mutex<[VerifyRequest]>([])
 
-    init(_ inner: any CloudVerifier, stating stated: Int?) {
+    init(_ inner: any CloudVerifier, stating stated: Int?? = .none) {
         self.inner = inner
         self.stated = stated
     }
 
-    var syncSizes: [Int] { syncs.withLock { $0 } }
+    var verifications: [VerifyRequest] { requests.withLock { $0 } }
+    /// Tokens each sync (a verification of nothing) carried.
+    var syncSizes: [Int] { verifications.filter(\.draft.isEmpty).map(\.append.count) }
 
     func createSession(_ request: CreateSessionRequest) async throws -> Exchange<CreateSessionResponse> {
         var exchange = try await inner.createSession(request)
-        exchange.response.mergeLimit = stated
+        if case .some(let limit) = stated { exchange.response.mergeLimit = limit }
         return exchange
     }
 
     func verify(session: String, _ request: VerifyRequest) async throws -> Exchange<VerifyResponse> {
-        if request.draft.isEmpty { syncs.withLock { $0.append(request.append.count) } }
+        requests.withLock { $0.append(request) }
         return try await inner.verify(session: session, request)
     }
 
@@ -45,9 +47,9 @@ final class StatedMergeLimit: CloudVerifier {
         var sizes: [Int] = []
         for text in identityPrompts.prefix(4) {
             let prompt = try await Pair.shared.chatPrompt(text)
-            let box = Mutex<StatedMergeLimit?>(nil)
+            let box = Mutex<RecordingCloud?>(nil)
             let result = try await Pair.shared.run(prompt, mode: .tandem, maxTokens: 96, policy: policy, syncThreshold: set, pipelineDepth: 1) { inner in
-                let wrapped = StatedMergeLimit(inner, stating: stated)
+                let wrapped = RecordingCloud(inner, stating: .some(stated))
                 box.withLock { $0 = wrapped }
                 return wrapped
             }
