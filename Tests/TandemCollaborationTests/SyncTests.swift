@@ -10,6 +10,8 @@ final class RecordingCloud: CloudVerifier {
     let stated: Int??
     private let requests = Mutex<[VerifyRequest]>([])
 
+    /// - Parameter stated: `.none` passes the cloud's session answer on as it is; `.some(limit)`
+    ///   replaces its merge limit (`.some(nil)`: the cloud states none).
     init(_ inner: any CloudVerifier, stating stated: Int?? = .none) {
         self.inner = inner
         self.stated = stated
