@@ -1,4 +1,3 @@
-import Synchronization
 import TandemCollaboration
 import TandemEngine
 import Testing
@@ -81,15 +80,10 @@ import Testing
         let policy = OffloadPolicy(riskThreshold: 0.3, budget: 1)
         for text in identityPrompts.prefix(6) {
             let prompt = try await Pair.shared.chatPrompt(text)
-            let recorder = Mutex<RecordingCloud?>(nil)
             // One chunk at a time: pipelined calls would make the counts depend on timing.
-            let ahead = try await Pair.shared.run(prompt, mode: .tandem, maxTokens: 64, policy: policy, syncThreshold: 4, pipelineDepth: 1) { inner in
-                let wrapped = RecordingCloud(inner)
-                recorder.withLock { $0 = wrapped }
-                return wrapped
-            }
+            let (ahead, recorder) = try await Pair.shared.runRecorded(prompt, maxTokens: 64, policy: policy, syncThreshold: 4)
             // Queued with no pipelining: only behind a sync.
-            queuedBehindSync += recorder.withLock { $0!.verifications.filter { $0.queue && !$0.draft.isEmpty && $0.nextToken == nil }.count }
+            queuedBehindSync += recorder.verifications.filter { $0.queue && !$0.draft.isEmpty && $0.nextToken == nil }.count
             let not = try await Pair.shared.run(prompt, mode: .tandem, maxTokens: 64, policy: policy, syncThreshold: 0, pipelineDepth: 1)
             #expect(ahead.tokens == not.tokens, "\(text)")
             #expect(ahead.provenance == not.provenance, "\(text)")

@@ -1,5 +1,6 @@
 import Synchronization
 import TandemCollaboration
+import TandemEngine
 import TandemProtocol
 import Testing
 
@@ -39,6 +40,22 @@ final class RecordingCloud: CloudVerifier {
     func closeSession(_ session: String) async { await inner.closeSession(session) }
 }
 
+extension Pair {
+    /// A tandem generation, one chunk in flight at a time, through a `RecordingCloud`
+    /// returned with the result.
+    func runRecorded(_ prompt: [TokenID], stating stated: Int?? = .none, maxTokens: Int, policy: OffloadPolicy,
+                     syncThreshold: Int?) async throws -> (CollaborationResult, RecordingCloud) {
+        var recorder: RecordingCloud?
+        let result = try await run(prompt, mode: .tandem, maxTokens: maxTokens, policy: policy, syncThreshold: syncThreshold,
+                                   pipelineDepth: 1) { inner in
+            let wrapped = RecordingCloud(inner, stating: stated)
+            recorder = wrapped
+            return wrapped
+        }
+        return (result, recorder!)
+    }
+}
+
 @Suite struct SyncThresholdTests {
     /// By default the device syncs one token less than the merge limit the cloud states (the
     /// session runs its last token again for the row: one pass), 15 when it states none; a
@@ -49,14 +66,10 @@ final class RecordingCloud: CloudVerifier {
         var sizes: [Int] = []
         for text in identityPrompts.prefix(4) {
             let prompt = try await Pair.shared.chatPrompt(text)
-            let box = Mutex<RecordingCloud?>(nil)
-            let result = try await Pair.shared.run(prompt, mode: .tandem, maxTokens: 96, policy: policy, syncThreshold: set, pipelineDepth: 1) { inner in
-                let wrapped = RecordingCloud(inner, stating: .some(stated))
-                box.withLock { $0 = wrapped }
-                return wrapped
-            }
+            let (result, recorder) = try await Pair.shared.runRecorded(prompt, stating: .some(stated), maxTokens: 96, policy: policy,
+                                                                       syncThreshold: set)
             #expect(result.stats.warnings.isEmpty)
-            let recorded = box.withLock { $0!.syncSizes }
+            let recorded = recorder.syncSizes
             #expect(recorded.count == result.stats.syncCalls)
             sizes += recorded
         }
