@@ -3,6 +3,7 @@ import Foundation
 import TandemCloud
 import TandemCollaboration
 import TandemEngine
+import TandemEval
 import TandemTokenizer
 
 extension CollaborationMode: ExpressibleByArgument {}
@@ -153,8 +154,12 @@ struct GenerateCommand: AsyncParsableCommand {
         let promptTokens = try encodePrompt(engine.tokenizer)
         if mode == .queryRouting, let queryPolicy {
             let policy = try QueryRoutingPolicy.load(from: queryPolicy)
+            // A policy trained with checks reads the prompt's examples run on the answer.
+            let userText = prompt.joined(separator: " ")
+            let check: (@Sendable (String) async throws -> [Float])? = policy.policy.input == .answerChecked
+                ? { @Sendable text in try await ExampleCheck().features(prompt: userText, answer: text) } : nil
             let (result, decision) = try await QueryRoutingDecoder(device: engine, cloud: verifier, options: options, policy: policy)
-                .run(prompt: promptTokens) { if case .warning(let message) = $0 { printError("warning: \(message)") } }
+                .run(prompt: promptTokens, check: check) { if case .warning(let message) = $0 { printError("warning: \(message)") } }
             if json {
                 struct Routed: Encodable { let result: CollaborationResult; let routing: QueryRoutingDecision }
                 let encoder = JSONEncoder()

@@ -113,11 +113,13 @@ struct RouteTrainCommand: AsyncParsableCommand {
         }
         let collectBar = ProgressBar(label: "rollouts", total: Int64(tasks.count), unit: .items)
         let started = Date()
-        let rollouts = try await QueryRolloutCollector.collect(
+        let collected = try await QueryRolloutCollector.collect(
             device: deviceEngine, cloud: cloudEngine, tasks: tasks, group: group, temperature: temperature, maxTokens: maxTokens,
             seed: trainSeed, done: done, save: { rollout in try appendJSONLine(rollout, to: rolloutsPath) },
             progress: { collectBar.update(completed: Int64($0)) })
         collectBar.finish()
+        // Rollouts collected before their task had a check get it from the kept answer text.
+        let rollouts = try await QueryRolloutCollector.addChecks(collected, tasks: tasks)
         let rolloutSeconds = Date().timeIntervalSince(started)
         let samples = rollouts.flatMap(\.samples)
         printError(String(format: "rollouts: %d prompts × %d samples; device correct %.1f%%, cloud correct %.1f%%; solved by the device at least once: %d, only by the cloud: %d",
@@ -156,12 +158,13 @@ struct RouteTrainCommand: AsyncParsableCommand {
                        "rollout_seconds": rolloutSeconds, "train_seconds": Date().timeIntervalSince(trainStarted),
                        "train_call_rate": trainRate, "mean_reward_last_20": recent.map(\.meanReward).reduce(0, +) / Double(max(1, recent.count))])
         try policy.save(to: out)
-        // What the policy looks at: the answer statistics' weights and the probe state's share.
+        // What the policy looks at: the answer statistics' (and check's) weights and the probe state's share.
         let w = trainer.policy.weights
-        let probeNorm = sqrt(w.dropLast(QueryFeatures.statNames.count).map { $0 * $0 }.reduce(0, +))
+        let names = QueryFeatures.statNames + (trainer.policy.input == .answerChecked ? ExampleCheck.featureNames : [])
+        let probeNorm = sqrt(w.dropLast(names.count).map { $0 * $0 }.reduce(0, +))
         print(String(format: "threshold (logit) %.3f; hand-off rate on the training samples %.1f%% (budget %.0f%%)", threshold, 100 * trainRate, 100 * budget))
-        print("weights on the answer statistics (standardised): " + zip(QueryFeatures.statNames, w.suffix(QueryFeatures.statNames.count))
-            .map { String(format: "%@ %+.3f", $0, $1) }.joined(separator: ", ") + String(format: "; probe hidden state: norm %.3f over %d", probeNorm, w.count - 4))
+        print("weights on the answer statistics (standardised): " + zip(names, w.suffix(names.count))
+            .map { String(format: "%@ %+.3f", $0, $1) }.joined(separator: ", ") + String(format: "; probe hidden state: norm %.3f over %d", probeNorm, w.count - names.count))
         print("wrote \(out)")
     }
 }

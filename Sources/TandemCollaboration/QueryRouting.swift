@@ -12,11 +12,27 @@ public struct QueryFeatures: Sendable, Codable, Equatable {
     /// tokens below probability 0.5, log(1 + answer length).
     public var stats: [Float]
     public var prompt: [Float]
+    /// What a check the device can run on its own answer found (HumanEval: whether the
+    /// prompt has examples and the share of them the answer passes, `ExampleCheck`); empty
+    /// for tasks without one.
+    public var check: [Float]
 
-    public init(probe: [Float], stats: [Float], prompt: [Float]) {
+    public init(probe: [Float], stats: [Float], prompt: [Float], check: [Float] = []) {
         self.probe = probe
         self.stats = stats
         self.prompt = prompt
+        self.check = check
+    }
+
+    enum CodingKeys: String, CodingKey { case probe, stats, prompt, check }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        probe = try c.decode([Float].self, forKey: .probe)
+        stats = try c.decode([Float].self, forKey: .stats)
+        prompt = try c.decode([Float].self, forKey: .prompt)
+        // Rollouts written before answers were checked have none.
+        check = try c.decodeIfPresent([Float].self, forKey: .check) ?? []
     }
 
     public static let statNames = ["mean_logprob", "min_prob", "low_share", "log_length"]
@@ -51,6 +67,8 @@ public struct LogisticScorer: Sendable, Codable, Equatable {
     public enum Input: String, Sendable, Codable {
         /// Probe hidden state and answer statistics.
         case answer
+        /// Probe hidden state, answer statistics and the answer's check (`QueryFeatures.check`).
+        case answerChecked = "answer_checked"
         /// The prompt's hidden state only.
         case prompt
     }
@@ -70,7 +88,11 @@ public struct LogisticScorer: Sendable, Codable, Equatable {
     }
 
     public static func vector(_ f: QueryFeatures, _ input: Input) -> [Float] {
-        input == .answer ? f.probe + f.stats : f.prompt
+        switch input {
+        case .answer: f.probe + f.stats
+        case .answerChecked: f.probe + f.stats + f.check
+        case .prompt: f.prompt
+        }
     }
 
     /// Standardisation fitted to `samples`; zero weights.

@@ -14,17 +14,20 @@ public struct QueryRoutingDecision: Sendable, Codable, Equatable {
     public var promptScore: Float
     /// Minus the mean log-probability of the device's answer (higher: less confident).
     public var confidenceScore: Float
+    /// What the answer's check found (`QueryFeatures.check`), when the task has one.
+    public var check: [Float]?
 
-    public init(handedOff: Bool, wanted: Bool? = nil, probability: Float, promptScore: Float, confidenceScore: Float) {
+    public init(handedOff: Bool, wanted: Bool? = nil, probability: Float, promptScore: Float, confidenceScore: Float, check: [Float]? = nil) {
         self.handedOff = handedOff
         self.wanted = wanted
         self.probability = probability
         self.promptScore = promptScore
         self.confidenceScore = confidenceScore
+        self.check = check
     }
 
     enum CodingKeys: String, CodingKey {
-        case probability, wanted
+        case probability, wanted, check
         case handedOff = "handed_off"
         case promptScore = "prompt_score"
         case confidenceScore = "confidence_score"
@@ -52,11 +55,18 @@ public struct QueryRoutingDecoder: Sendable {
         self.budget = budget
     }
 
-    /// - Parameter attempt: the device's answer to `prompt` under these options when it is
-    ///   already known (greedy device decoding is deterministic, so an evaluation that ran
-    ///   `device` mode reuses it instead of writing it again).
+    /// - Parameters:
+    ///   - attempt: the device's answer to `prompt` under these options when it is already
+    ///     known (greedy device decoding is deterministic, so an evaluation that ran `device`
+    ///     mode reuses it instead of writing it again).
+    ///   - check: the task's check of an answer's text (`QueryFeatures.check`); a policy
+    ///     trained with checks (`LogisticScorer.Input.answerChecked`) needs it.
     public func run(prompt: [TokenID], attempt known: CollaborationResult? = nil,
+                    check: (@Sendable (String) async throws -> [Float])? = nil,
                     emit: @escaping @Sendable (CollaborationEvent) -> Void = { _ in }) async throws -> (CollaborationResult, QueryRoutingDecision) {
+        if policy.policy.input == .answerChecked && check == nil {
+            throw EngineError.invalidRequest("this query-routing policy reads a check of the answer (examples in the prompt), and none was given")
+        }
         var deviceOptions = options
         deviceOptions.mode = .device
         let attempt: CollaborationResult
@@ -64,12 +74,14 @@ public struct QueryRoutingDecoder: Sendable {
             attempt = try await CollaborativeDecoder(device: device, cloud: nil, options: deviceOptions).run(prompt: prompt)
         }
         let began = ContinuousClock.now
-        let features = try QueryFeatures.extract(device: device, prompt: prompt, answer: attempt.tokens)
+        var features = try QueryFeatures.extract(device: device, prompt: prompt, answer: attempt.tokens)
+        if let check { features.check = try await check(attempt.text) }
         let probability = policy.policy.probability(features)
         let wanted = cloud != nil && policy.handsOff(features)
         let handedOff = budget.map { $0.admit(score: probability, wanted: wanted) } ?? wanted
         let decision = QueryRoutingDecision(handedOff: handedOff, wanted: budget == nil ? nil : wanted, probability: probability,
-                                            promptScore: policy.promptClassifier.probability(features), confidenceScore: -features.stats[0])
+                                            promptScore: policy.promptClassifier.probability(features), confidenceScore: -features.stats[0],
+                                            check: check == nil ? nil : features.check)
         let deciding = (ContinuousClock.now - began).milliseconds
         var result = attempt
         if decision.handedOff, let cloud {

@@ -15,10 +15,14 @@ public struct QueryRollout: Sendable, Codable {
     public struct Sample: Sendable, Codable {
         public var outcome: AnswerOutcome
         public var features: QueryFeatures
+        /// The sampled answer's text (absent in files written before it was kept), so what
+        /// is read from it can be computed again without sampling again.
+        public var text: String?
 
-        public init(outcome: AnswerOutcome, features: QueryFeatures) {
+        public init(outcome: AnswerOutcome, features: QueryFeatures, text: String? = nil) {
             self.outcome = outcome
             self.features = features
+            self.text = text
         }
     }
 
@@ -92,8 +96,11 @@ public struct QueryRoutingTrainer: Sendable, Codable {
     var adam: Adam
     public var step: Int { adam.t }
 
+    /// The policy reads the answer's check too when every sample has one.
     public init(rollouts: [QueryRollout], seed: UInt64) {
-        policy = LogisticScorer(input: .answer, fittedTo: rollouts.flatMap { $0.samples.map(\.features) })
+        let features = rollouts.flatMap { $0.samples.map(\.features) }
+        let checked = !features.isEmpty && features.allSatisfy { !$0.check.isEmpty }
+        policy = LogisticScorer(input: checked ? .answerChecked : .answer, fittedTo: features)
         generator = SplitMix64(state: seed)
         adam = Adam(count: policy.weights.count + 1)
     }

@@ -12,13 +12,18 @@ public struct EvalTask: Sendable {
     public var check: @Sendable (String) async throws -> (passed: Bool, detail: String?)
     /// Whether a wrong answer is still in the asked-for form (query routing's reward).
     public var wellFormed: @Sendable (String) -> Bool
+    /// What the device can check of an answer without the hidden tests, as query routing's
+    /// features (`QueryFeatures.check`); nil for tasks without such a check.
+    public var selfCheck: (@Sendable (String) async throws -> [Float])?
 
     public init(id: String, prompt: [TokenID], check: @escaping @Sendable (String) async throws -> (passed: Bool, detail: String?),
-                wellFormed: @escaping @Sendable (String) -> Bool = { _ in true }) {
+                wellFormed: @escaping @Sendable (String) -> Bool = { _ in true },
+                selfCheck: (@Sendable (String) async throws -> [Float])? = nil) {
         self.id = id
         self.prompt = prompt
         self.check = check
         self.wellFormed = wellFormed
+        self.selfCheck = selfCheck
     }
 
     /// Correct, wrong but well-formed, or malformed.
@@ -35,12 +40,17 @@ public struct EvalTask: Sendable {
     }
 
     /// HumanEval problems judged by running their tests in the sandbox.
+    /// HumanEval problems judged by running their tests in the sandbox; the self-check runs
+    /// the examples of the problem's prompt (`ExampleCheck`).
     public static func humanEval(_ problems: [HumanEvalProblem], tokenizer: Tokenizer, sandbox: PythonSandbox = PythonSandbox()) throws -> [EvalTask] {
-        try problems.map { problem in
+        let examples = ExampleCheck(sandbox: sandbox)
+        return try problems.map { problem in
             EvalTask(id: problem.taskID, prompt: try chatPrompt(tokenizer, user: problem.userMessage)) { text in
                 let result = try await sandbox.run(problem.program(forAnswer: text))
                 return (result.passed, result.passed ? nil : "\(result.outcome.rawValue) (status \(result.exitStatus)): \(result.stderrTail.suffix(300))")
-            } wellFormed: { $0.contains("```") && $0.contains("def \(problem.entryPoint)") }
+            } wellFormed: { $0.contains("```") && $0.contains("def \(problem.entryPoint)") } selfCheck: { text in
+                try await examples.run(prompt: problem.prompt, entryPoint: problem.entryPoint, code: problem.code(forAnswer: text)).features
+            }
         }
     }
 
@@ -280,7 +290,7 @@ public struct EvalRunner: Sendable {
             }
             (result, routing) = try await QueryRoutingDecoder(device: device, cloud: cloud, options: group.options, policy: policy,
                                                               budget: budget)
-                .run(prompt: task.prompt, attempt: known, emit: stamp)
+                .run(prompt: task.prompt, attempt: known, check: task.selfCheck, emit: stamp)
         } else {
             let decoder = CollaborativeDecoder(device: device, cloud: group.mode == .device ? nil : cloud, options: group.options)
             result = try await decoder.run(prompt: task.prompt, emit: stamp)

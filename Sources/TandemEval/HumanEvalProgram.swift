@@ -24,9 +24,14 @@ extension HumanEvalProblem {
     /// the task's prompt before it when it lacks `def <entry_point>`; the prompt's preamble
     /// (imports) at the top; then the task's `test` and `check(<entry_point>)`.
     public func program(forAnswer answer: String) -> String {
+        code(forAnswer: answer) + "\n\n" + test + "\n\ncheck(\(entryPoint))\n"
+    }
+
+    /// The answer's code as `program(forAnswer:)` runs it, without the tests.
+    public func code(forAnswer answer: String) -> String {
         var code = Self.firstCodeBlock(answer)
         if !code.contains("def \(entryPoint)") { code = prompt + code }
-        return preamble + "\n" + code + "\n\n" + test + "\n\ncheck(\(entryPoint))\n"
+        return preamble + "\n" + code
     }
 
     /// Canonical solutions travel in the dataset's `canonical_solution` (not decoded by

@@ -28,8 +28,11 @@ public enum QueryRolloutCollector {
                                                           sampling: sampling, maxTokens: maxTokens)
                 var samples: [QueryRollout.Sample] = []
                 for answer in answers {
-                    let outcome = try await task.outcome(try device.tokenizer.decode(answer))
-                    samples.append(.init(outcome: outcome, features: try QueryFeatures.extract(device: device, prompt: task.prompt, answer: answer)))
+                    let text = try device.tokenizer.decode(answer)
+                    let outcome = try await task.outcome(text)
+                    var features = try QueryFeatures.extract(device: device, prompt: task.prompt, answer: answer)
+                    if let selfCheck = task.selfCheck { features.check = try await selfCheck(text) }
+                    samples.append(.init(outcome: outcome, features: features, text: text))
                 }
                 let rollout = QueryRollout(id: task.id, samples: samples, cloud: cloudOutcome)
                 try save(rollout)
@@ -38,5 +41,23 @@ public enum QueryRolloutCollector {
             }
         }
         return rollouts
+    }
+
+    /// Fills in the checks of samples collected before their task had one (or before
+    /// answers were checked), from the kept answer text; a sample without its text cannot be
+    /// checked and is an error, since the policy needs every sample's check or none.
+    public static func addChecks(_ rollouts: [QueryRollout], tasks: [EvalTask]) async throws -> [QueryRollout] {
+        let checks = Dictionary(tasks.compactMap { t in t.selfCheck.map { (t.id, $0) } }, uniquingKeysWith: { a, _ in a })
+        var filled = rollouts
+        for r in filled.indices {
+            guard let check = checks[filled[r].id] else { continue }
+            for s in filled[r].samples.indices where filled[r].samples[s].features.check.isEmpty {
+                guard let text = filled[r].samples[s].text else {
+                    throw DatasetError("\(filled[r].id): a rollout sample without its text cannot be checked; collect the rollouts again")
+                }
+                filled[r].samples[s].features.check = try await check(text)
+            }
+        }
+        return filled
     }
 }

@@ -53,6 +53,16 @@ public enum QueryRoutingComparison {
             row("answer-confidence threshold", count(top { $0.routing!.confidenceScore }), rate),
             row("oracle (ceiling)", count(oracle), rate),
         ]
+        // With a check of the answer (HumanEval: the prompt's examples), the plain rule beside
+        // the policy: the most failed examples first, ties by the answer's confidence.
+        if routed.allSatisfy({ $0.routing!.check?.count == 2 }) {
+            let failed = { (r: EvalRecord) -> Float in r.routing!.check![0] * (1 - r.routing!.check![1]) }
+            let rule = Set(routed.sorted { a, b in
+                failed(a) != failed(b) ? failed(a) > failed(b)
+                    : a.routing!.confidenceScore != b.routing!.confidenceScore ? a.routing!.confidenceScore > b.routing!.confidenceScore : a.taskID < b.taskID
+            }.prefix(k).map(\.taskID))
+            rows.insert(row("failed prompt examples, then confidence", count(rule), rate), at: rows.count - 1)
+        }
         // What the policy's threshold alone would have handed off, before the budget guard.
         let wanted = Set(routed.filter { $0.routing!.wanted == true }.map(\.taskID))
         if routed.contains(where: { $0.routing!.wanted != nil }) {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TandemCloud
 import TandemCollaboration
 import TandemEngine
@@ -33,6 +34,27 @@ import Testing
         #expect(abs(handOff.probability - 0.5) < 1e-6)
         // The decoder refuses to run query routing token by token.
         await #expect(throws: EngineError.self) { _ = try await Pair.shared.run(prompt, mode: .queryRouting) }
+    }
+
+    @Test func aPolicyTrainedWithChecksReadsTheAnswersCheck() async throws {
+        let (device, cloud) = try await Pair.shared.engines()
+        let d = device.configuration.embeddingLength
+        let prompt = try await Pair.shared.chatPrompt(identityPrompts[1])
+        var policy = Self.policy(threshold: -5, inputs: d)
+        // Logit −10 × share of examples passed: all passed keeps the answer, none hands it off.
+        policy.policy = LogisticScorer(input: .answerChecked, mean: Array(repeating: 0, count: d + 6), scale: Array(repeating: 1, count: d + 6),
+                                       weights: Array(repeating: 0, count: d + 5) + [-10], bias: 0)
+        let options = CollaborationOptions(mode: .queryRouting, maxTokens: 12, timeout: 300)
+        let decoder = QueryRoutingDecoder(device: device, cloud: InProcessVerifier(service: cloud), options: options, policy: policy)
+        let seen = Mutex<[String]>([])
+        let (_, kept) = try await decoder.run(prompt: prompt, check: { text in seen.withLock { $0.append(text) }; return [1, 1] })
+        #expect(!kept.handedOff && kept.check == [1, 1])
+        let alone = try await Pair.shared.run(prompt, mode: .device, maxTokens: 12)
+        #expect(seen.withLock { $0 } == [alone.text], "the check reads the device's answer")
+        let (_, handed) = try await decoder.run(prompt: prompt, check: { _ in [1, 0] })
+        #expect(handed.handedOff && handed.check == [1, 0])
+        // Such a policy cannot decide without the check.
+        await #expect(throws: EngineError.self) { _ = try await decoder.run(prompt: prompt) }
     }
 
     @Test func featuresAndBatchedSamples() async throws {

@@ -56,6 +56,32 @@ struct QueryRoutingTrainingTests {
         #expect(Double(handedOff) <= 0.3 * Double(all.count))
     }
 
+    @Test func readsTheAnswersCheckWhenEverySampleHasOne() throws {
+        // The probe state says nothing here; only the check (examples passed) tells right from wrong.
+        var rollouts = Self.rollouts()
+        var generator = SplitMix64(state: 5)
+        for r in rollouts.indices {
+            for s in rollouts[r].samples.indices {
+                let right = rollouts[r].samples[s].outcome == .correct
+                rollouts[r].samples[s].features.probe[0] = Float(generator.next() >> 40) / Float(1 << 24)
+                rollouts[r].samples[s].features.check = [1, right ? 1 : 0.25]
+            }
+        }
+        var trainer = QueryRoutingTrainer(rollouts: rollouts, seed: 1)
+        #expect(trainer.policy.input == .answerChecked)
+        #expect(trainer.policy.weights.count == 3 + 4 + 2)
+        let options = QueryRoutingTrainingOptions(budget: 0.3, promptsPerStep: 16, learningRate: 0.05)
+        for _ in 0..<200 { _ = trainer.step(rollouts, options: options) }
+        #expect(trainer.policy.weights.last! < -0.5, "more examples passed, less hand-off: \(trainer.policy.weights)")
+        let all = rollouts.flatMap(\.samples)
+        let wrong = all.filter { $0.outcome != .correct }.map { trainer.policy.probability($0.features) }
+        let right = all.filter { $0.outcome == .correct }.map { trainer.policy.probability($0.features) }
+        #expect(wrong.min()! > right.max()!)
+        // Without checks on every sample the policy reads the answer alone.
+        rollouts[0].samples[0].features.check = []
+        #expect(QueryRoutingTrainer(rollouts: rollouts, seed: 1).policy.input == .answer)
+    }
+
     @Test func resumingFromTheSavedStateEqualsRunningThrough() throws {
         let rollouts = Self.rollouts()
         let options = QueryRoutingTrainingOptions()

@@ -31,5 +31,23 @@ struct QueryRoutingComparisonTests {
         #expect(rows["answer-confidence threshold"]!.correct == 1)
         #expect(rows["oracle (ceiling)"]!.correct == 4)
         #expect(QueryRoutingComparison.compare(records.filter { $0.mode != .cloud }).isEmpty)
+        #expect(rows["failed prompt examples, then confidence"] == nil, "no checks recorded, no such row")
+    }
+
+    @Test func withChecksTheFailedExamplesRuleStandsBeside() {
+        // t1 and t2 fail examples (t2 more); t3 has none; t0 passes all. The rule hands off t2, t1.
+        let device = [true, true, false, false], cloud = [true, false, true, true]
+        let checks: [[Float]] = [[1, 1], [1, 0.5], [1, 0], [0, 0]]
+        var records: [EvalRecord] = []
+        for i in 0..<4 {
+            records.append(record("t\(i)", .device, device[i]))
+            records.append(record("t\(i)", .cloud, cloud[i]))
+            records.append(record("t\(i)", .queryRouting, i == 3 ? cloud[i] : device[i],
+                                  QueryRoutingDecision(handedOff: i >= 2, probability: 0, promptScore: 0, confidenceScore: Float(i), check: checks[i])))
+        }
+        let rows = QueryRoutingComparison.compare(records)
+        let rule = rows.first { $0.method == "failed prompt examples, then confidence" }
+        #expect(rule?.correct == 2 && rule?.callRate == 0.5)
+        #expect(rows.last?.method == "oracle (ceiling)", "the oracle stays the last row")
     }
 }
