@@ -74,6 +74,37 @@ import TandemKernels
         }
     }
 
+    /// The AVX2 kernels unpack a row's blocks once for up to four tokens; each token's sum
+    /// still runs the same operations in the same order, so a token's result is
+    /// bit-identical whether it is multiplied alone or with 1-8 others.
+    @Test(arguments: quantizedTypes)
+    func avx2ProductsDoNotDependOnTheTokensBeside(type: GGMLType) throws {
+        try #require(KernelBackend.avx2.isAvailable)
+        let columns = type.blockSize == 256 ? 512 : 160
+        let rows = 37, tokens = 9
+        let weights = randomWeights(type: type, rows: rows, columns: columns, seed: 41)
+        let input = randomActivations(count: tokens * columns, seed: 42)
+        let workspace = MatMulWorkspace(backend: .avx2)
+        try weights.withUnsafeBytes { raw in
+            let w = try WeightMatrix(type: type, rows: rows, columns: columns, data: raw.baseAddress!, byteCount: raw.count)
+            func product(first: Int, count: Int) -> [Float] {
+                var out = [Float](repeating: .nan, count: count * rows)
+                input.withUnsafeBufferPointer { x in
+                    out.withUnsafeMutableBufferPointer { y in
+                        MatMul.multiply(w, input: x.baseAddress! + first * columns, tokens: count, output: y.baseAddress!, workspace: workspace)
+                    }
+                }
+                return out
+            }
+            let alone = (0..<tokens).flatMap { product(first: $0, count: 1) }
+            for count in 2...tokens {
+                let together = product(first: 0, count: count)
+                let differing = (0..<count * rows).filter { together[$0].bitPattern != alone[$0].bitPattern }
+                #expect(differing.isEmpty, "\(type), \(count) tokens: \(differing.count) results differ")
+            }
+        }
+    }
+
     @Test func floatWeightsAgreeWithPlainDot() {
         let columns = 37, rows = 5, tokens = 3
         let w = randomActivations(count: rows * columns, seed: 1)
