@@ -38,7 +38,7 @@ public struct CloudMetrics: Sendable, Equatable {
     public var sessionsCreated = 0
     public var evictions = 0
     /// Requests dropped because their client went away or cancelled.
-    public var cancelledJobs = 0
+    public var cancelledRequests = 0
     /// Refused requests by error code.
     public var rejected: [String: Int] = [:]
     public var packingFactor = Histogram(bounds: [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.5])
@@ -81,7 +81,7 @@ public struct CloudMetrics: Sendable, Equatable {
         metric("tandem_generated_tokens_total", "counter", "Tokens generated.", generatedTokens)
         metric("tandem_sessions_created_total", "counter", "Sessions created.", sessionsCreated)
         metric("tandem_evictions_total", "counter", "Sessions evicted to free memory or a slot.", evictions)
-        metric("tandem_cancelled_requests_total", "counter", "Requests whose client went away or cancelled before the end.", cancelledJobs)
+        metric("tandem_cancelled_requests_total", "counter", "Requests whose client went away or cancelled before the end.", cancelledRequests)
         out += "# HELP tandem_rejected_requests_total Requests refused, by error code.\n# TYPE tandem_rejected_requests_total counter\n"
         for (code, count) in rejected.sorted(by: { $0.key < $1.key }) {
             out += "tandem_rejected_requests_total{code=\"\(code)\"} \(count)\n"

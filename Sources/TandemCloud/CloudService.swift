@@ -504,7 +504,7 @@ public final class CloudService: @unchecked Sendable {
     }
 
     private func drop(_ job: any CloudJob, _ error: any Error) {
-        if error is CancellationError { metrics.cancelledJobs += 1 }
+        if error is CancellationError { metrics.cancelledRequests += 1 }
         scheduler.remove(job.id)
         jobs[job.id] = nil
         job.fail(error)

@@ -143,7 +143,7 @@ import TandemProtocol
         connection.send(RawConnection.post("/v1/chat/completions", body: body, key: TestServer.apiKey))
         let head = await offPool { connection.read(until: "data: ", times: 4) }
         #expect(head.hasPrefix("HTTP/1.1 200"))
-        let cancelledBefore = server.cloud.metricsSnapshot().cancelledJobs
+        let cancelledBefore = server.cloud.metricsSnapshot().cancelledRequests
         connection.hangUp()
         let generatedAtHangUp = server.cloud.metricsSnapshot().generatedTokens
         var idle = false
@@ -154,7 +154,7 @@ import TandemProtocol
         #expect(idle, "the abandoned generation is still queued")
         // Dropped as cancelled, well before its 400 tokens: the server notices the hang-up at
         // its next writes (how many tokens that takes depends on how busy the machine is).
-        #expect(server.cloud.metricsSnapshot().cancelledJobs > cancelledBefore)
+        #expect(server.cloud.metricsSnapshot().cancelledRequests > cancelledBefore)
         #expect(server.cloud.metricsSnapshot().generatedTokens - generatedAtHangUp < 200)
         let after = try await server.send(.POST, Self.completions, body: Self.referencePrompt)
         #expect(after.status == 200)
